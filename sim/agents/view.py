@@ -1,0 +1,29 @@
+"""Attribute-by-attribute windows from a Mesa agent onto the model's state arrays."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class StateColumn:
+    """Read (and write) one agent's entry of a column of a model-level state table.
+
+    ``customer.satisfaction`` reads ``model.customers.satisfaction[customer.row]``,
+    so a Mesa agent inspects exactly the numbers the vectorised update works on.
+    """
+
+    def __init__(self, table: str, doc: str = "") -> None:
+        self.table = table
+        self.column = ""
+        self.__doc__ = doc
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.column = name
+
+    def __get__(self, agent: Any, owner: type | None = None) -> Any:
+        if agent is None:
+            return self
+        return getattr(getattr(agent.model, self.table), self.column)[agent.row].item()
+
+    def __set__(self, agent: Any, value: Any) -> None:
+        getattr(getattr(agent.model, self.table), self.column)[agent.row] = value

@@ -1,0 +1,391 @@
+"""The theory: one pure function per link of the service-profit chain.
+
+Every function works on scalars or NumPy arrays alike and has no side effects, so the
+links can be tested, plotted and reasoned about one at a time. Sources are fact ids of
+``shared/docs/stylized_facts.md``.
+
+internal service quality -> employee satisfaction -> retention and capability
+-> service quality -> customer satisfaction -> loyalty -> revenue and profit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+type Float = float | NDArray[np.float64]
+
+WEEKS_PER_YEAR = 52.0
+
+
+def weekly_probability(p_per_year: Float) -> Float:
+    """Convert an annual probability into the weekly one with the same survival.
+
+    >>> round(float(1 - (1 - weekly_probability(0.2)) ** 52), 12)
+    0.2
+    """
+    p = np.clip(p_per_year, 0.0, 1.0)
+    return 1.0 - np.power(1.0 - p, 1.0 / WEEKS_PER_YEAR)
+
+
+def weekly_rate(rate_per_year: Float) -> Float:
+    """Convert an annual hazard *rate* (may exceed 1) into a weekly probability.
+
+    >>> round(float(weekly_rate(52.0)), 4)
+    0.6321
+    """
+    return 1.0 - np.exp(-np.asarray(rate_per_year) / WEEKS_PER_YEAR)
+
+
+# ------------------------------------------------------------- employee side
+
+
+def capability(tenure_weeks: Float, new_hire: float, learning_weeks: float) -> Float:
+    """Learning curve: capability rises from ``new_hire`` toward 1 (SF19).
+
+    >>> float(capability(0.0, 0.4, 3.0))
+    0.4
+    >>> round(float(capability(9.0, 0.4, 3.0)), 3)
+    0.97
+    """
+    return 1.0 - (1.0 - new_hire) * np.exp(-np.asarray(tenure_weeks) / learning_weeks)
+
+
+def internal_service_quality(
+    pay_ratio: Float,
+    perks_per_week: float,
+    work_pressure: Float,
+    fatigue: Float,
+    insecurity: Float,
+    served_customer_satisfaction: Float,
+    *,
+    pay_effect: float,
+    perk_effect_max: float,
+    perk_scale: float,
+    workload_effect: float,
+    fatigue_effect: float,
+    insecurity_effect: float,
+    mirror_effect: float,
+    mirror_reference: float = 0.8,
+) -> Float:
+    """Change in employee satisfaction explained by internal service quality (§2.5).
+
+    Zero at market pay, no perks, no overload, no fatigue, secure jobs and customers at
+    the reference satisfaction. Perks saturate; overload counts only above capacity.
+
+    >>> float(internal_service_quality(1.0, 0.0, 1.0, 0.0, 0.0, 0.8, pay_effect=0.6,
+    ...     perk_effect_max=0.15, perk_scale=60, workload_effect=0.5, fatigue_effect=0.3,
+    ...     insecurity_effect=0.15, mirror_effect=0.3))
+    0.0
+    """
+    perks = perk_effect_max * (1.0 - np.exp(-perks_per_week / perk_scale))
+    overload = np.maximum(np.asarray(work_pressure) - 1.0, 0.0)
+    return (
+        pay_effect * (np.asarray(pay_ratio) - 1.0)
+        + perks
+        - workload_effect * overload
+        - fatigue_effect * np.asarray(fatigue)
+        - insecurity_effect * np.asarray(insecurity)
+        + mirror_effect * (np.asarray(served_customer_satisfaction) - mirror_reference)
+    )
+
+
+def p_quit_per_week(
+    satisfaction: Float,
+    fatigue: Float,
+    insecurity: Float,
+    *,
+    base_per_year: float,
+    reference_satisfaction: float,
+    satisfaction_sensitivity: float,
+    fatigue_sensitivity: float,
+    survivor_effect: float,
+) -> Float:
+    """Weekly quit probability: falls with satisfaction, rises with fatigue and insecurity.
+
+    Layoff survivors' extra hazard (SF24) is the multiplicative ``insecurity`` term.
+
+    >>> p = p_quit_per_week(0.62, 0.0, 0.0, base_per_year=0.18, reference_satisfaction=0.62,
+    ...     satisfaction_sensitivity=8, fatigue_sensitivity=1, survivor_effect=1)
+    >>> round(float(1 - (1 - p) ** 52), 3)
+    0.18
+    """
+    rate = -np.log(1.0 - base_per_year) if base_per_year < 1 else base_per_year
+    rate = (
+        rate
+        * np.exp(
+            -satisfaction_sensitivity
+            * (np.asarray(satisfaction) - reference_satisfaction)
+            + fatigue_sensitivity * np.asarray(fatigue)
+        )
+        * (1.0 + survivor_effect * np.asarray(insecurity))
+    )
+    return weekly_rate(rate)
+
+
+def layoff_shock(share_laid_off: float, scale: float, fair_process: bool) -> float:
+    """Jump in survivors' job insecurity after a layoff: saturating in the share (SF24).
+
+    >>> round(layoff_shock(0.02, 0.02, False), 3)
+    0.632
+    >>> round(layoff_shock(0.02, 0.02, True), 3)
+    0.316
+    """
+    shock = 1.0 - float(np.exp(-share_laid_off / scale))
+    return shock / 2.0 if fair_process else shock
+
+
+# ----------------------------------------------------------- service delivery
+
+
+def work_pressure(desired_hours: float, capacity_hours: float) -> float:
+    """Desired service hours over the hours staff can give at the standard (Oliva-Sterman).
+
+    >>> work_pressure(90.0, 100.0)
+    0.9
+    """
+    if capacity_hours <= 0:
+        return float("inf") if desired_hours > 0 else 0.0
+    return desired_hours / capacity_hours
+
+
+def time_ratio(
+    pressure: float, overtime_max_share: float, slack_max: float
+) -> tuple[float, float]:
+    """Time actually given per customer (as a share of the standard) and overtime share.
+
+    Under pressure staff first work overtime up to a limit, then cut corners; with slack
+    they give a little more time, up to ``slack_max`` (§2.6).
+
+    >>> time_ratio(0.5, 0.15, 1.15)
+    (1.15, 0.0)
+    >>> r, ot = time_ratio(1.3, 0.15, 1.15)
+    >>> round(r, 4), ot
+    (0.8846, 0.15)
+    """
+    if pressure <= 0:
+        return slack_max, 0.0
+    if pressure <= 1.0:
+        return min(slack_max, 1.0 / pressure), 0.0
+    overtime = min(pressure - 1.0, overtime_max_share)
+    return min(1.0, (1.0 + overtime) / pressure), overtime
+
+
+def time_effect(adequacy: Float, curvature: float) -> Float:
+    """Quality factor of time given relative to need: concave, 1 at adequacy 1 (SF11).
+
+    Extra time helps less and less ("delight" is dear); cut time hurts.
+
+    >>> float(time_effect(1.0, 2.5))
+    1.0
+    >>> bool(time_effect(1.5, 2.5) - 1.0 < 1.0 - time_effect(0.5, 2.5))
+    True
+    """
+    a = np.maximum(np.asarray(adequacy), 0.0)
+    return (1.0 - np.exp(-curvature * a)) / (1.0 - np.exp(-curvature))
+
+
+def service_quality(
+    capability: Float,
+    employee_satisfaction: Float,
+    fatigue: Float,
+    adequacy: Float,
+    *,
+    capability_weight: float,
+    satisfaction_weight: float,
+    energy_weight: float,
+    curvature: float,
+    ceiling: float = 1.0,
+) -> Float:
+    """Quality of one encounter in [0, 1] before noise and failures (§2.5, §2.6).
+
+    >>> float(service_quality(1.0, 1.0, 0.0, 1.0, capability_weight=0.45,
+    ...     satisfaction_weight=0.25, energy_weight=0.3, curvature=2.5))
+    1.0
+    """
+    total = capability_weight + satisfaction_weight + energy_weight
+    person = (
+        capability_weight * np.asarray(capability)
+        + satisfaction_weight * np.asarray(employee_satisfaction)
+        + energy_weight * (1.0 - np.asarray(fatigue))
+    ) / total
+    return np.clip(ceiling * person * time_effect(adequacy, curvature), 0.0, 1.0)
+
+
+def p_failure(quality: Float, problem_proneness: Float, lo: float, hi: float) -> Float:
+    """Chance that an encounter fails: convex in lost quality, higher for hard cases.
+
+    >>> float(p_failure(1.0, 1.0, 0.01, 0.5))
+    0.01
+    """
+    shortfall = 1.0 - np.clip(quality, 0.0, 1.0)
+    p = lo + (hi - lo) * shortfall**2
+    return np.clip(p * np.sqrt(np.asarray(problem_proneness)), 0.0, 1.0)
+
+
+def p_recovery(
+    budget: float,
+    needed: Float,
+    empowered: bool,
+    escalation: float,
+    empowered_max: float,
+) -> Float:
+    """Chance that a failure is fixed on the spot (SF30, SF31).
+
+    Escalation fixes a fixed share; an empowered front line fixes more the more of the
+    customer's fix the budget covers.
+
+    >>> float(p_recovery(0.0, 10.0, False, 0.25, 0.85))
+    0.25
+    >>> float(p_recovery(1e9, 10.0, True, 0.25, 0.85))
+    0.85
+    """
+    if not empowered:
+        return np.full_like(np.asarray(needed, dtype=float), escalation)
+    covered = np.minimum(
+        budget / np.maximum(np.asarray(needed, dtype=float), 1e-9), 1.0
+    )
+    return escalation + (empowered_max - escalation) * covered
+
+
+# ------------------------------------------------------------- customer side
+
+
+def disconfirmation(quality: Float, expectation: Float, loss_weight: float) -> Float:
+    """Experience minus expectation, losses weighted more than gains (SF10, SF11).
+
+    >>> float(disconfirmation(0.7, 0.8, 2.0)), float(disconfirmation(0.9, 0.8, 2.0))
+    (-0.2, 0.1)
+    """
+    d = np.asarray(quality) - np.asarray(expectation)
+    return np.round(np.where(d < 0, loss_weight * d, d), 12)
+
+
+def satisfaction_target(
+    quality: Float, weighted_disconfirmation: Float, weight: float
+) -> Float:
+    """Where one encounter pulls satisfaction: quality, shifted by disconfirmation.
+
+    ``tanh`` gives diminishing sensitivity at the extremes (SF10).
+
+    >>> float(satisfaction_target(0.8, 0.0, 0.8))
+    0.8
+    """
+    shift = 0.5 * np.tanh(2.0 * weight * np.asarray(weighted_disconfirmation))
+    return np.clip(np.asarray(quality) + shift, 0.0, 1.0)
+
+
+def smooth(stock: Float, target: Float, weight: Float) -> Float:
+    """Exponential smoothing: move ``stock`` a share ``weight`` of the way to ``target``.
+
+    >>> smooth(0.5, 1.0, 0.25)
+    0.625
+    """
+    return stock + weight * (target - stock)
+
+
+def defection_per_year(
+    satisfaction: Float,
+    threshold: Float,
+    *,
+    steepness: float,
+    lo: float,
+    hi: float,
+) -> Float:
+    """Satisfaction-driven annual defection hazard: a steep logistic (SF7, §2.2).
+
+    Near-flat at the top box, sharp just below it.
+
+    >>> round(float(defection_per_year(0.95, 0.72, steepness=25, lo=0.04, hi=0.9)), 3)
+    0.043
+    >>> round(float(defection_per_year(0.72, 0.72, steepness=25, lo=0.04, hi=0.9)), 2)
+    0.47
+    """
+    z = steepness * (np.asarray(threshold) - np.asarray(satisfaction))
+    return lo + (hi - lo) / (1.0 + np.exp(-z))
+
+
+def tenure_hazard_factor(
+    tenure_weeks: Float, boost: float, scale_weeks: float
+) -> Float:
+    """Relative hazard by tenure: new customers leave more easily (§2.1).
+
+    >>> float(tenure_hazard_factor(0.0, 1.0, 52.0))
+    2.0
+    """
+    return 1.0 + boost * np.exp(-np.asarray(tenure_weeks) / scale_weeks)
+
+
+def competitive_pull(attraction_of_rivals: Float, intensity: float) -> Float:
+    """Share of the satisfaction hazard that rivals turn into defection (SF8).
+
+    With no rival (attraction 0) dissatisfied customers stay ("hostages").
+
+    >>> float(competitive_pull(0.0, 1.0)), float(competitive_pull(3.0, 1.0))
+    (0.0, 0.75)
+    """
+    a = intensity * np.asarray(attraction_of_rivals)
+    return a / (1.0 + a)
+
+
+def spend_multiplier(
+    tenure_weeks: Float, growth_max: float, scale_weeks: float
+) -> Float:
+    """Spend grows with tenure: m(t) = m_inf - (m_inf - 1) exp(-t / tau) (SF3, §2.3).
+
+    >>> float(spend_multiplier(0.0, 1.6, 130.0))
+    1.0
+    """
+    return growth_max - (growth_max - 1.0) * np.exp(
+        -np.asarray(tenure_weeks) / scale_weeks
+    )
+
+
+def cost_to_serve_multiplier(
+    tenure_weeks: Float, new_cost: float, scale_weeks: float
+) -> Float:
+    """Staff time falls with tenure: c(t) = 1 + (c0 - 1) exp(-t / tau_c) (§2.3).
+
+    >>> float(cost_to_serve_multiplier(0.0, 1.6, 13.0))
+    1.6
+    """
+    return 1.0 + (new_cost - 1.0) * np.exp(-np.asarray(tenure_weeks) / scale_weeks)
+
+
+def likelihood_to_recommend(satisfaction: Float) -> NDArray[np.int64]:
+    """0-10 likelihood to recommend from satisfaction on [0, 1] (SF33).
+
+    >>> likelihood_to_recommend(np.array([0.0, 0.5, 0.82, 1.0])).tolist()
+    [0, 5, 9, 10]
+    """
+    return np.minimum(np.floor(np.asarray(satisfaction) * 11.0), 10).astype(np.int64)
+
+
+def net_promoter_score(satisfaction: NDArray[np.float64]) -> float:
+    """Promoters (9-10) minus detractors (0-6), in points from -100 to 100 (SF33).
+
+    >>> net_promoter_score(np.array([0.95, 0.95, 0.2, 0.7]))
+    25.0
+    """
+    if satisfaction.size == 0:
+        return 0.0
+    ltr = likelihood_to_recommend(satisfaction)
+    return float(100.0 * (np.mean(ltr >= 9) - np.mean(ltr <= 6)))
+
+
+def satisfaction_box(satisfaction: Float) -> NDArray[np.int64]:
+    """Five-point rating (1-5) from satisfaction: the top box is the top fifth (SF7).
+
+    >>> satisfaction_box(np.array([0.1, 0.79, 0.8, 1.0])).tolist()
+    [1, 4, 5, 5]
+    """
+    return np.minimum(np.floor(np.asarray(satisfaction) * 5.0) + 1, 5).astype(np.int64)
+
+
+def npv_factor(weeks: Float, annual_rate: float) -> Float:
+    """Discount factor of a cash flow ``weeks`` from now at ``annual_rate``.
+
+    >>> round(float(npv_factor(52.0, 0.10)), 6)
+    0.909091
+    """
+    return np.power(1.0 + annual_rate, -np.asarray(weeks) / WEEKS_PER_YEAR)

@@ -1,0 +1,1061 @@
+"""Typed configuration: one dataclass schema per Hydra config group.
+
+Every default lives here, once. Each field carries its allowed range, unit and source
+in its metadata, so validation, the ODD parameter table and (later) dashboard controls
+are all generated from the same place. ``SimConfig()`` works without Hydra.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "AcquisitionConfig",
+    "BehaviourConfig",
+    "CompetitorsConfig",
+    "ConfigError",
+    "HrConfig",
+    "MarketConfig",
+    "OperationsConfig",
+    "PolicyChange",
+    "PricingConfig",
+    "RecoveryConfig",
+    "RunConfig",
+    "ServiceConfig",
+    "ServiceKind",
+    "SimConfig",
+    "StaffingConfig",
+    "StaffingKind",
+    "WorkforceConfig",
+    "validate",
+]
+
+POLICY_GROUPS = ("service", "staffing", "hr", "recovery", "acquisition", "pricing")
+
+
+class ConfigError(ValueError):
+    """A configuration value is not allowed; the message names the full key."""
+
+
+def param(
+    default: Any,
+    lo: float | None = None,
+    hi: float | None = None,
+    *,
+    unit: str = "",
+    source: str = "assumption",
+    doc: str = "",
+) -> Any:
+    """Declare a parameter with its allowed range, unit, source and meaning."""
+    meta = {"min": lo, "max": hi, "unit": unit, "source": source, "doc": doc}
+    if isinstance(default, list):
+        return field(default_factory=lambda: list(default), metadata=meta)
+    return field(default=default, metadata=meta)
+
+
+class ServiceKind(enum.Enum):
+    """How service time is shared among customers."""
+
+    uniform = "uniform"
+    tiered = "tiered"
+
+
+class StaffingKind(enum.Enum):
+    """The management rule that sets target headcount."""
+
+    steady = "steady"
+    demand = "demand"
+    layoff = "layoff"
+    profit_triggered = "profit_triggered"
+
+
+# ---------------------------------------------------------------- world (X)
+
+
+@dataclass
+class MarketConfig:
+    """The market: population, heterogeneity, economics and the social network."""
+
+    n_customers: int = param(
+        10_000,
+        0,
+        5_000_000,
+        unit="people",
+        doc="people in the market: the focal firm's customers, competitors' and prospects",
+    )
+    focal_share: float = param(
+        0.31, 0, 1, unit="share", doc="initial share served by the focal firm"
+    )
+    competitor_share: float = param(
+        0.63,
+        0,
+        1,
+        unit="share",
+        doc="initial share served by competitors (rest are prospects)",
+    )
+    spend_median: float = param(
+        70.0,
+        0,
+        None,
+        unit="currency/visit",
+        source="SF34",
+        doc="median base spend per visit (lognormal; the skew makes the whale curve)",
+    )
+    spend_sigma: float = param(
+        0.9, 0, 3, unit="log-sd", source="SF34", doc="dispersion of spend"
+    )
+    visits_per_week: float = param(
+        0.5, 0, 7, unit="visits/week", doc="mean visit frequency"
+    )
+    visit_dispersion: float = param(
+        0.6, 0, 3, unit="log-sd", doc="dispersion of visit frequency across customers"
+    )
+    cost_to_serve_sigma: float = param(
+        0.45,
+        0,
+        3,
+        unit="log-sd",
+        source="SF34 §2.7",
+        doc="dispersion of staff time needed per visit (problem-prone customers)",
+    )
+    material_share: float = param(
+        0.35,
+        0,
+        1,
+        unit="share of revenue",
+        doc="goods and materials cost per unit of revenue",
+    )
+    fixed_cost_per_week: float = param(
+        12_000.0,
+        0,
+        None,
+        unit="currency/week",
+        source="SF35",
+        doc="premises, systems, overhead",
+    )
+    discount_rate: float = param(
+        0.10, 0, 1, unit="1/year", source="SF1", doc="annual rate for NPV"
+    )
+    network_degree: int = param(
+        8,
+        0,
+        200,
+        unit="contacts",
+        source="§2.4",
+        doc="word-of-mouth contacts per person",
+    )
+    network_rewiring: float = param(
+        0.1, 0, 1, unit="probability", doc="small-world rewiring of the contact ring"
+    )
+    prospect_shopping_per_year: float = param(
+        0.6, 0, 52, unit="1/year", doc="how often a prospect looks for a provider"
+    )
+    switching_cost_mean: float = param(
+        0.3,
+        0,
+        10,
+        unit="log-hazard",
+        source="SF8",
+        doc="mean switching barrier: defection hazard is scaled by exp(-switching cost)",
+    )
+    competition_intensity: float = param(
+        1.0,
+        0,
+        10,
+        unit="multiplier",
+        source="SF8",
+        doc="how strongly rivals' offers pull dissatisfied customers away",
+    )
+    lapse_per_year: float = param(
+        0.03,
+        0,
+        1,
+        unit="1/year",
+        doc="leaving the category for reasons unrelated to service",
+    )
+
+
+@dataclass
+class BehaviourConfig:
+    """How customers turn experiences into satisfaction, loyalty and word of mouth."""
+
+    satisfaction_smoothing: float = param(
+        0.3,
+        0,
+        1,
+        unit="weight/encounter",
+        source="§2.2",
+        doc="how far one encounter moves the satisfaction stock",
+    )
+    expectation_adaptation: float = param(
+        0.05,
+        0,
+        1,
+        unit="weight/encounter",
+        source="§2.2 SF37",
+        doc="how fast expectations follow experienced quality",
+    )
+    disconfirmation_weight: float = param(
+        0.8,
+        0,
+        5,
+        unit="multiplier",
+        source="§2.2",
+        doc="satisfaction response to experience above or below expectation",
+    )
+    loss_weight: float = param(
+        2.0,
+        1,
+        5,
+        unit="multiplier",
+        source="SF10 SF11",
+        doc="how much more a negative disconfirmation weighs than a positive one",
+    )
+    retention_threshold_mean: float = param(
+        0.75,
+        0,
+        1,
+        unit="satisfaction",
+        source="SF7 §2.2",
+        doc="satisfaction at which the defection curve is at its midpoint (s0)",
+    )
+    retention_threshold_sd: float = param(
+        0.05,
+        0,
+        0.5,
+        unit="satisfaction",
+        source="SF10",
+        doc="spread of s0 across customers (some are hard to please)",
+    )
+    retention_steepness: float = param(
+        25.0,
+        0,
+        200,
+        unit="1/satisfaction",
+        source="SF7 §2.2",
+        doc="steepness k of the satisfaction-to-defection logistic",
+    )
+    defection_max_per_year: float = param(
+        0.9,
+        0,
+        1,
+        unit="1/year",
+        source="§2.2",
+        doc="defection hazard of a very dissatisfied customer",
+    )
+    defection_min_per_year: float = param(
+        0.04,
+        0,
+        1,
+        unit="1/year",
+        source="§2.2",
+        doc="defection hazard of a delighted customer",
+    )
+    new_customer_hazard_boost: float = param(
+        1.0,
+        0,
+        10,
+        unit="multiplier",
+        source="SF3 §2.1",
+        doc="extra relative hazard at tenure 0, fading with tenure",
+    )
+    hazard_tenure_weeks: float = param(
+        52.0,
+        1,
+        1000,
+        unit="weeks",
+        source="§2.1",
+        doc="time scale of the falling hazard",
+    )
+    spend_growth_max: float = param(
+        1.6,
+        1,
+        5,
+        unit="multiplier",
+        source="SF3 §2.3",
+        doc="spend of a long-tenured customer relative to a new one (m_inf/m_1)",
+    )
+    spend_growth_weeks: float = param(
+        130.0,
+        1,
+        2000,
+        unit="weeks",
+        source="SF3 §2.3",
+        doc="time scale tau of spend growth",
+    )
+    new_cost_to_serve: float = param(
+        1.6,
+        1,
+        5,
+        unit="multiplier",
+        source="§2.3",
+        doc="staff time of a new customer relative to an experienced one",
+    )
+    cost_to_serve_weeks: float = param(
+        13.0,
+        1,
+        520,
+        unit="weeks",
+        source="§2.3",
+        doc="time scale tau_c of falling cost to serve",
+    )
+    share_of_wallet_slope: float = param(
+        0.3,
+        0,
+        1,
+        unit="share",
+        doc="how much visit frequency falls with dissatisfaction",
+    )
+    referral_intent_satisfaction: float = param(
+        9 / 11,
+        0,
+        1,
+        unit="satisfaction",
+        source="SF33",
+        doc="satisfaction at which a customer is a promoter (likelihood to recommend 9-10)",
+    )
+    detractor_satisfaction: float = param(
+        7 / 11,
+        0,
+        1,
+        unit="satisfaction",
+        source="SF33",
+        doc="satisfaction below which a customer is a detractor (0-6)",
+    )
+    referrals_per_promoter_year: float = param(
+        0.4,
+        0,
+        52,
+        unit="1/year",
+        source="SF32",
+        doc="actual referrals a promoter makes per year (most intentions are never acted on)",
+    )
+    referral_conversion: float = param(
+        0.12,
+        0,
+        1,
+        unit="probability",
+        source="SF32",
+        doc="share of referred prospects who convert",
+    )
+    referred_hazard_multiplier: float = param(
+        0.8,
+        0,
+        5,
+        unit="multiplier",
+        source="SF32",
+        doc="persistent hazard factor of referred customers",
+    )
+    negative_wom_reach: int = param(
+        4,
+        0,
+        200,
+        unit="people",
+        source="§3 TARP",
+        doc="contacts told after an unrecovered failure or an angry defection",
+    )
+    negative_wom_effect: float = param(
+        0.02,
+        0,
+        1,
+        unit="satisfaction",
+        doc="satisfaction a customer loses per negative story heard",
+    )
+    negative_wom_attraction: float = param(
+        0.5, 0, 10, unit="utility", doc="how much a negative story deters a prospect"
+    )
+    failure_scar_hazard: float = param(
+        0.4,
+        0,
+        10,
+        unit="multiplier",
+        source="SF29",
+        doc="relative hazard per remembered failure (recovery restores satisfaction, not trust)",
+    )
+    scar_memory_weeks: float = param(
+        26.0, 1, 520, unit="weeks", doc="how long a failure is remembered"
+    )
+
+
+@dataclass
+class OperationsConfig:
+    """The service process: time per customer, quality, failures, work pressure."""
+
+    standard_hours_per_visit: float = param(
+        2.45,
+        0.01,
+        100,
+        unit="hours",
+        doc="staff time a typical customer needs per visit",
+    )
+    hours_per_employee_week: float = param(
+        40.0, 1, 80, unit="hours/week", doc="contract hours"
+    )
+    quality_ceiling: float = param(
+        0.92,
+        0,
+        1,
+        unit="quality",
+        doc="quality of a flawless encounter by a rested expert",
+    )
+    quality_capability_weight: float = param(
+        0.45,
+        0,
+        1,
+        unit="weight",
+        source="SF19",
+        doc="share of quality from employee capability",
+    )
+    quality_satisfaction_weight: float = param(
+        0.25,
+        0,
+        1,
+        unit="weight",
+        source="SF12 §2.5",
+        doc="share of quality from employee satisfaction (modest, noisy)",
+    )
+    quality_energy_weight: float = param(
+        0.30,
+        0,
+        1,
+        unit="weight",
+        source="§2.6",
+        doc="share of quality from freshness (1 - fatigue)",
+    )
+    time_effect_curvature: float = param(
+        2.5,
+        0.1,
+        20,
+        unit="1",
+        source="SF11 §2.6",
+        doc="how quickly extra time per customer stops improving quality",
+    )
+    quality_noise: float = param(
+        0.06, 0, 1, unit="quality", doc="encounter-to-encounter noise"
+    )
+    failure_min: float = param(
+        0.01, 0, 1, unit="probability", doc="failure probability of a perfect encounter"
+    )
+    failure_max: float = param(
+        0.5,
+        0,
+        1,
+        unit="probability",
+        doc="failure probability of a worthless encounter",
+    )
+    failure_severity: float = param(
+        0.6, 0, 1, unit="share", doc="share of an encounter's quality lost in a failure"
+    )
+    overtime_max_share: float = param(
+        0.15,
+        0,
+        1,
+        unit="share of hours",
+        source="§2.6",
+        doc="most overtime staff will work",
+    )
+    overtime_premium: float = param(
+        0.5, 0, 3, unit="share of wage", doc="extra pay per overtime hour"
+    )
+    fatigue_weeks: float = param(
+        8.0,
+        1,
+        104,
+        unit="weeks",
+        source="§2.6",
+        doc="time constant of fatigue from overtime",
+    )
+    slack_time_max: float = param(
+        1.15,
+        1,
+        3,
+        unit="multiplier",
+        doc="most extra time per customer when staff are idle",
+    )
+    adaptive_standards: bool = param(
+        True,
+        unit="flag",
+        source="SF27",
+        doc="the time standard drifts toward actual time per customer (Oliva-Sterman)",
+    )
+    standard_erosion_weeks: float = param(
+        26.0,
+        1,
+        5200,
+        unit="weeks",
+        source="SF27",
+        doc="time for the standard to follow cuts",
+    )
+    standard_recovery_weeks: float = param(
+        260.0,
+        1,
+        5200,
+        unit="weeks",
+        source="SF27",
+        doc="time for the standard to rise again",
+    )
+    reputation_weeks: float = param(
+        13.0,
+        1,
+        520,
+        unit="weeks",
+        source="§2.6",
+        doc="how slowly the market perceives quality",
+    )
+
+
+@dataclass
+class WorkforceConfig:
+    """Employees and the labour market."""
+
+    n_employees: int = param(100, 0, 1_000_000, unit="people", doc="initial headcount")
+    market_wage_per_week: float = param(1000.0, 0, None, unit="currency/week")
+    new_hire_capability: float = param(
+        0.4,
+        0,
+        1,
+        unit="share",
+        source="§2.5 (assumption)",
+        doc="productivity of a new hire",
+    )
+    learning_weeks: float = param(
+        3.0,
+        0.1,
+        520,
+        unit="weeks",
+        source="SF19",
+        doc="learning time constant: 95% of full capability after three of them",
+    )
+    satisfaction_baseline: float = param(
+        0.62,
+        0,
+        1,
+        unit="satisfaction",
+        doc="satisfaction at market pay, no perks, normal load",
+    )
+    satisfaction_weeks: float = param(
+        8.0, 1, 520, unit="weeks", doc="time constant of satisfaction"
+    )
+    satisfaction_disposition_sd: float = param(
+        0.08, 0, 1, unit="satisfaction", doc="stable person-to-person differences"
+    )
+    pay_effect: float = param(
+        0.6,
+        0,
+        5,
+        unit="satisfaction per unit pay ratio",
+        source="§2.5",
+        doc="satisfaction gained per 100% of pay above market",
+    )
+    perk_effect_max: float = param(
+        0.15,
+        0,
+        1,
+        unit="satisfaction",
+        source="SF22",
+        doc="most satisfaction perks can add",
+    )
+    perk_scale_per_week: float = param(
+        60.0,
+        0.01,
+        None,
+        unit="currency/week",
+        doc="perk spend per head for ~63% of the effect",
+    )
+    workload_effect: float = param(
+        0.5,
+        0,
+        5,
+        unit="satisfaction",
+        source="§2.6",
+        doc="satisfaction lost per unit of overload",
+    )
+    fatigue_effect: float = param(0.3, 0, 5, unit="satisfaction", source="§2.6")
+    insecurity_effect: float = param(
+        0.15,
+        0,
+        5,
+        unit="satisfaction",
+        source="SF25",
+        doc="satisfaction lost at full job insecurity",
+    )
+    customer_mirror_effect: float = param(
+        0.3,
+        0,
+        5,
+        unit="satisfaction",
+        source="SF12",
+        doc="satisfaction gained per unit of served customers' satisfaction (the mirror)",
+    )
+    quit_per_year: float = param(
+        0.18,
+        0,
+        5,
+        unit="1/year",
+        source="SF6 SF22",
+        doc="quit hazard at baseline satisfaction",
+    )
+    quit_satisfaction_sensitivity: float = param(
+        8.0, 0, 50, unit="log-hazard per satisfaction", source="§2.5"
+    )
+    quit_fatigue_effect: float = param(
+        1.0, 0, 20, unit="log-hazard at full fatigue", source="§2.6"
+    )
+    survivor_quit_effect: float = param(
+        1.0,
+        0,
+        20,
+        unit="relative hazard at full insecurity",
+        source="SF24",
+        doc="extra quit hazard of layoff survivors",
+    )
+    layoff_shock_scale: float = param(
+        0.02,
+        0.0001,
+        1,
+        unit="share laid off",
+        source="SF24",
+        doc="a layoff of this share raises insecurity to 63% (saturating)",
+    )
+    insecurity_weeks: float = param(40.0, 1, 520, unit="weeks", source="SF24 SF25")
+    recruiting_weeks: int = param(
+        4, 0, 52, unit="weeks", source="SF19", doc="vacancy to start"
+    )
+    hire_cost_weeks_of_wage: float = param(
+        6.0,
+        0,
+        104,
+        unit="weeks of wage",
+        source="SF18",
+        doc="recruiting and training cost of one hire (ramp-up losses come on top, emergent)",
+    )
+    severance_weeks: float = param(
+        8.0, 0, 104, unit="weeks of wage", doc="paid per layoff"
+    )
+
+
+@dataclass
+class CompetitorsConfig:
+    """Rival firms: their offer and how they react."""
+
+    n_competitors: int = param(3, 0, 50, unit="firms")
+    quality: float = param(
+        0.77, 0, 1, unit="quality", doc="initial service quality of each rival"
+    )
+    price_index: float = param(1.0, 0.01, 10, unit="relative price")
+    capacity_share: float = param(
+        0.5, 0, 1, unit="share of market", doc="most customers one rival can serve"
+    )
+    churn_per_year: float = param(
+        0.22, 0, 1, unit="1/year", doc="rivals' customers who look around each year"
+    )
+    quality_weight: float = param(
+        6.0,
+        0,
+        100,
+        unit="utility per quality",
+        doc="mean customer weight on quality in choices",
+    )
+    price_weight: float = param(
+        3.0, 0, 100, unit="utility per price index", doc="mean customer weight on price"
+    )
+    react: bool = param(
+        True, unit="flag", doc="rivals respond to the focal firm's gains"
+    )
+    reaction_quality_step: float = param(0.02, 0, 1, unit="quality/quarter")
+    reaction_price_step: float = param(0.02, 0, 1, unit="price/quarter")
+    target_best_customers: bool = param(
+        True,
+        unit="flag",
+        source="§model",
+        doc="rivals court the focal firm's top-quintile customers",
+    )
+    targeting_utility: float = param(0.5, 0, 10, unit="utility")
+
+
+# --------------------------------------------------------------- policies (L)
+
+
+@dataclass
+class ServiceConfig:
+    """Service policy: uniform for everyone, or tiered by value quintile."""
+
+    kind: ServiceKind = param(ServiceKind.uniform, doc="uniform or tiered")
+    tier_levels: list[float] = param(
+        [1.0, 1.0, 1.0, 1.0, 1.0],
+        0,
+        5,
+        unit="multiplier",
+        source="SF35",
+        doc="time per visit by value quintile, top first (used when tiered)",
+    )
+    tier_priority: bool = param(
+        True,
+        unit="flag",
+        doc="when short-staffed, higher tiers are served first (tiered only)",
+    )
+    tier_price: list[float] = param(
+        [1.0, 1.0, 1.0, 1.0, 1.0],
+        0,
+        5,
+        unit="multiplier",
+        doc="price by value quintile (tiered only; bottom tier may be priced to leave)",
+    )
+    retier_weeks: int = param(
+        13, 1, 520, unit="weeks", doc="how often customers are re-ranked"
+    )
+    level: float = param(
+        1.0, 0, 5, unit="multiplier", doc="service time per visit for everyone"
+    )
+
+
+@dataclass
+class StaffingConfig:
+    """Staffing rule: steady, hire to demand, a scheduled layoff, or profit-triggered cuts."""
+
+    kind: StaffingKind = param(StaffingKind.steady)
+    target_utilisation: float = param(
+        0.9, 0.1, 2, unit="share", doc="planned load when hiring to demand"
+    )
+    layoff_week: int = param(
+        104, 0, None, unit="week", doc="week of the scheduled layoff"
+    )
+    layoff_share: float = param(0.15, 0, 1, unit="share of staff")
+    rehire_after_layoff: bool = param(
+        False, unit="flag", doc="replace laid-off staff later"
+    )
+    profit_target_margin: float = param(
+        0.06,
+        -1,
+        1,
+        unit="share of revenue",
+        doc="quarterly margin below which staff are cut",
+    )
+    cut_share: float = param(
+        0.08, 0, 1, unit="share of staff", doc="cut per missed quarter"
+    )
+    min_headcount: int = param(
+        1, 0, None, unit="people", doc="cuts never go below this"
+    )
+    replace_quits: bool = param(True, unit="flag", doc="fill vacancies left by quits")
+
+
+@dataclass
+class HrConfig:
+    """Pay, perks and fair-process practices."""
+
+    wage_premium: float = param(
+        0.0,
+        -0.5,
+        2,
+        unit="share above market",
+        doc="0.1 pays 10% above the market wage",
+    )
+    perks_per_week: float = param(
+        0.0, 0, None, unit="currency/head/week", source="SF22"
+    )
+    fair_process: bool = param(
+        False,
+        unit="flag",
+        source="SF24",
+        doc="embedding/fair-process practices halve layoff shocks",
+    )
+
+
+@dataclass
+class RecoveryConfig:
+    """Service recovery: escalate to a manager, or an empowered front line with a budget."""
+
+    empowered: bool = param(False, unit="flag", source="SF31")
+    budget_per_incident: float = param(
+        0.0,
+        0,
+        None,
+        unit="currency",
+        source="domain §10 SF31",
+        doc="most a front-liner may spend",
+    )
+    escalation_recovery: float = param(
+        0.25,
+        0,
+        1,
+        unit="probability",
+        source="SF30",
+        doc="share of failures fixed by escalation",
+    )
+    empowered_recovery_max: float = param(
+        0.85,
+        0,
+        1,
+        unit="probability",
+        source="SF30",
+        doc="share fixed on the spot with ample budget",
+    )
+    cost_per_spend: float = param(
+        0.8,
+        0,
+        10,
+        unit="currency/currency of spend per visit",
+        doc="what a full fix costs, relative to the customer's spend per visit",
+    )
+    recovered_quality_bonus: float = param(
+        0.05,
+        0,
+        1,
+        unit="quality",
+        source="SF29",
+        doc="a well-handled failure feels slightly better",
+    )
+
+
+@dataclass
+class AcquisitionConfig:
+    """Marketing and referrals."""
+
+    marketing_per_week: float = param(
+        3000.0, 0, None, unit="currency/week", source="SF4"
+    )
+    marketing_reference: float = param(
+        3000.0,
+        0.01,
+        None,
+        unit="currency/week",
+        doc="spend at which 63% of shoppers who would not otherwise consider the firm do",
+    )
+    base_awareness: float = param(
+        0.6, 0, 1, unit="share", doc="shoppers who consider the firm with no marketing"
+    )
+    onboarding_cost: float = param(
+        100.0,
+        0,
+        None,
+        unit="currency/customer",
+        source="SF3 SF4",
+        doc="one-off cost of opening a customer (checks, set-up, sales)",
+    )
+    referral_reward: float = param(0.0, 0, None, unit="currency/referral")
+
+
+@dataclass
+class PricingConfig:
+    """Price level and new-customer discounts."""
+
+    price_index: float = param(1.0, 0.01, 10, unit="relative price")
+    new_customer_discount: float = param(0.0, 0, 1, unit="share", source="domain §7")
+    discount_weeks: int = param(26, 0, 520, unit="weeks")
+
+
+# ------------------------------------------------------------------- the run
+
+
+@dataclass
+class RunConfig:
+    """Horizon and outputs of one run."""
+
+    weeks: int = param(520, 0, 100_000, unit="weeks", doc="horizon")
+    name: str = param("default", doc="label of the run folder")
+    results_dir: str = param("results", doc="where run folders are written")
+    transaction_log: bool = param(
+        False, unit="flag", doc="write customer_id, date, amount"
+    )
+    figures: bool = param(True, unit="flag")
+    progress: bool = param(True, unit="flag", doc="progress bar on long runs")
+
+
+@dataclass
+class PolicyChange:
+    """A policy change taking effect at the start of a week: ``set`` maps keys to values."""
+
+    week: int = 0
+    set: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class SimConfig:
+    """The whole configuration of one run."""
+
+    seed: int = 0
+    market: MarketConfig = field(default_factory=MarketConfig)
+    behaviour: BehaviourConfig = field(default_factory=BehaviourConfig)
+    operations: OperationsConfig = field(default_factory=OperationsConfig)
+    workforce: WorkforceConfig = field(default_factory=WorkforceConfig)
+    competitors: CompetitorsConfig = field(default_factory=CompetitorsConfig)
+    service: ServiceConfig = field(default_factory=ServiceConfig)
+    staffing: StaffingConfig = field(default_factory=StaffingConfig)
+    hr: HrConfig = field(default_factory=HrConfig)
+    recovery: RecoveryConfig = field(default_factory=RecoveryConfig)
+    acquisition: AcquisitionConfig = field(default_factory=AcquisitionConfig)
+    pricing: PricingConfig = field(default_factory=PricingConfig)
+    run: RunConfig = field(default_factory=RunConfig)
+    changes: list[PolicyChange] = field(default_factory=list)
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _describe_range(lo: float | None, hi: float | None) -> str:
+    if lo is not None and hi is not None:
+        return f"a number in [{lo:g}, {hi:g}]"
+    if lo is not None:
+        return f"a number >= {lo:g}"
+    if hi is not None:
+        return f"a number <= {hi:g}"
+    return "any number"
+
+
+def _check_value(key: str, value: Any, meta: dict[str, Any]) -> None:
+    lo, hi = meta.get("min"), meta.get("max")
+    values = value if isinstance(value, list) else [value]
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, int | float):
+            continue
+        if not math.isfinite(v):
+            raise ConfigError(
+                f"{key}={v}: not allowed; allowed: {_describe_range(lo, hi)}"
+            )
+        if (lo is not None and v < lo) or (hi is not None and v > hi):
+            raise ConfigError(
+                f"{key}={value}: out of range; allowed: {_describe_range(lo, hi)}"
+            )
+
+
+def _validate_node(node: Any, prefix: str) -> None:
+    for f in dataclasses.fields(node):
+        value = getattr(node, f.name)
+        key = f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            _validate_node(value, key + ".")
+        elif f.metadata:
+            _check_value(key, value, dict(f.metadata))
+
+
+def policy_field_names(group: str) -> list[str]:
+    """Names of the fields of one policy group, for messages and controls."""
+    node = getattr(SimConfig(), group)
+    return [f.name for f in dataclasses.fields(node)]
+
+
+def apply_change(config: SimConfig, change: dict[str, Any], where: str) -> SimConfig:
+    """Return a copy of ``config`` with ``change`` ({"hr.perks_per_week": 40, ...}) applied.
+
+    Only policy groups may change mid-run; values are type-checked and range-checked.
+    """
+    new = config
+    for dotted, value in change.items():
+        group, _, name = str(dotted).partition(".")
+        if group not in POLICY_GROUPS:
+            raise ConfigError(
+                f"{where}: '{dotted}' is not a policy; allowed groups: {', '.join(POLICY_GROUPS)}"
+            )
+        node = getattr(new, group)
+        names = [f.name for f in dataclasses.fields(node)]
+        if name not in names:
+            raise ConfigError(
+                f"{where}: unknown key '{dotted}'; allowed keys in {group}: {', '.join(names)}"
+            )
+        ftype = {f.name: f for f in dataclasses.fields(node)}[name]
+        current = getattr(node, name)
+        value = _coerce(f"{where}.{dotted}", value, current)
+        _check_value(f"{where}.{dotted}", value, dict(ftype.metadata))
+        new = dataclasses.replace(
+            new, **{group: dataclasses.replace(node, **{name: value})}
+        )
+    _check_cross_fields(new)
+    return new
+
+
+def _coerce(key: str, value: Any, current: Any) -> Any:
+    if isinstance(current, enum.Enum):
+        allowed = [m.name for m in type(current)]
+        name = value.name if isinstance(value, enum.Enum) else str(value)
+        if name not in allowed:
+            raise ConfigError(
+                f"{key}='{value}': unknown option; allowed: {', '.join(allowed)}"
+            )
+        return type(current)[name]
+    if isinstance(current, bool):
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{key}={value!r}: not a boolean; allowed: true, false")
+    if isinstance(current, int):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise ConfigError(f"{key}={value!r}: not an integer")
+    if isinstance(current, float):
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
+        raise ConfigError(f"{key}={value!r}: not a number")
+    if isinstance(current, list):
+        if isinstance(value, list | tuple) and len(value) == len(current):
+            return [float(v) for v in value]
+        raise ConfigError(f"{key}={value!r}: expected a list of {len(current)} numbers")
+    return value
+
+
+def _check_cross_fields(cfg: SimConfig) -> None:
+    m = cfg.market
+    if m.focal_share + m.competitor_share > 1 + 1e-9:
+        raise ConfigError(
+            f"market.focal_share + market.competitor_share = "
+            f"{m.focal_share + m.competitor_share:g}: must be at most 1"
+        )
+    if m.competitor_share > 0 and cfg.competitors.n_competitors == 0:
+        raise ConfigError(
+            "market.competitor_share must be 0 when competitors.n_competitors=0"
+        )
+    b = cfg.behaviour
+    if b.defection_min_per_year > b.defection_max_per_year:
+        raise ConfigError(
+            "behaviour.defection_min_per_year must not exceed behaviour.defection_max_per_year"
+        )
+    if b.detractor_satisfaction > b.referral_intent_satisfaction:
+        raise ConfigError(
+            "behaviour.detractor_satisfaction must not exceed behaviour.referral_intent_satisfaction"
+        )
+    o = cfg.operations
+    weights = (
+        o.quality_capability_weight
+        + o.quality_satisfaction_weight
+        + o.quality_energy_weight
+    )
+    if weights <= 0:
+        raise ConfigError("operations.quality_*_weight: at least one must be positive")
+    if o.failure_min > o.failure_max:
+        raise ConfigError(
+            "operations.failure_min must not exceed operations.failure_max"
+        )
+    for name in ("tier_levels", "tier_price"):
+        if len(getattr(cfg.service, name)) != 5:
+            raise ConfigError(
+                f"service.{name}: expected 5 numbers, one per value quintile"
+            )
+    if (
+        cfg.staffing.layoff_week > cfg.run.weeks
+        and cfg.staffing.kind is StaffingKind.layoff
+    ):
+        raise ConfigError(
+            f"staffing.layoff_week={cfg.staffing.layoff_week}: must be within the horizon "
+            f"(run.weeks={cfg.run.weeks})"
+        )
+
+
+def validate(cfg: SimConfig) -> SimConfig:
+    """Check every field's range and the cross-field rules; return the config.
+
+    Raises:
+        ConfigError: naming the full key, the value and what is allowed.
+    """
+    _validate_node(cfg, "")
+    _check_cross_fields(cfg)
+    for i, change in enumerate(cfg.changes):
+        where = f"changes[{i}]"
+        if not 0 <= change.week <= cfg.run.weeks:
+            raise ConfigError(
+                f"{where}.week={change.week}: must be within the horizon [0, {cfg.run.weeks}]"
+            )
+        apply_change(cfg, dict(change.set), where)
+    return cfg

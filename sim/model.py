@@ -1,0 +1,919 @@
+"""ServiceProfitChainModel: the Mesa model that wires agents, policies and metrics.
+
+One step is one week. The order inside a week is fixed and commented in ``step``:
+management decides first, employees serve, customers react, word of mouth and the
+market move, employees react, the books close.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from collections.abc import Callable
+from typing import Any
+
+import mesa
+import numpy as np
+from numpy.typing import NDArray
+
+from sim import chain
+from sim.agents import Competitor, Customer, Employee
+from sim.config import SimConfig, apply_change, validate
+from sim.metrics import COST_LINES, MetricsRecorder
+from sim.policies import acquisition, hr, pricing, recovery, service, staffing
+from sim.rng import make_streams
+from sim.state import (
+    ACTIVE,
+    FOCAL,
+    LAID_OFF,
+    NO_TIER,
+    PROSPECT,
+    QUIT,
+    CustomerState,
+    EmployeeState,
+    new_population,
+    small_world_contacts,
+)
+
+WEEKS_PER_QUARTER = 13
+WEEKS_PER_YEAR = 52
+SERVED_SATISFACTION_WEIGHT = 0.25  # employees feel their customers' mood over ~4 weeks
+VALUE_SCORE_WEIGHT = (
+    1.0 / 26.0
+)  # value used for tiering: revenue smoothed over ~half a year
+RECOVERED_SCAR = 0.5  # a fixed failure is half as memorable as an unfixed one (SF29)
+
+type TransactionSink = Callable[[int, NDArray[np.int64], NDArray[np.float64]], None]
+
+
+class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
+    """The service-profit chain as an agent-based model.
+
+    Args:
+        config: the run's configuration (defaults when omitted); validated here.
+        rng: seed overriding ``config.seed``.
+        transaction_sink: optional callback receiving each week's purchases
+            (week, customer ids, amounts), e.g. to stream a transaction log to disk.
+    """
+
+    def __init__(
+        self,
+        config: SimConfig | None = None,
+        rng: int | None = None,
+        transaction_sink: TransactionSink | None = None,
+    ) -> None:
+        cfg = validate(config if config is not None else SimConfig())
+        if rng is not None:
+            cfg = dataclasses.replace(cfg, seed=int(rng))
+        super().__init__(rng=cfg.seed)
+        self.config = cfg
+        self.streams = make_streams(cfg.seed)
+        self.transaction_sink = transaction_sink
+        self.week = 0
+        self.policy_log: list[tuple[int, dict[str, Any]]] = []
+        self._pending_changes = sorted(cfg.changes, key=lambda c: c.week)
+
+        self.customers: CustomerState = new_population(cfg, self.streams["population"])
+        self.contacts = small_world_contacts(
+            cfg.market.n_customers,
+            cfg.market.network_degree,
+            cfg.market.network_rewiring,
+            self.streams["network"],
+        )
+        for row in range(self.customers.n):
+            Customer(self, row)
+
+        self.competitors: list[Competitor] = [
+            Competitor(self, firm_id=c, cfg=cfg.competitors)
+            for c in range(1, cfg.competitors.n_competitors + 1)
+        ]
+        self._count_customers()
+        for rival in self.competitors:
+            rival.customers_last_quarter = rival.customers
+
+        self.employees = EmployeeState(cfg.workforce.n_employees * 2)
+        self._employee_agents: dict[int, Employee] = {}
+        self._hire(cfg.workforce.n_employees, initial=True)
+        self.target_headcount = cfg.workforce.n_employees
+        self._pipeline: dict[int, int] = {}
+
+        # Firm-level stocks.
+        self.reputation = 0.84
+        self.service_standard = 1.0
+        self.job_insecurity = 0.0
+        self.work_pressure = 0.0
+        self.desired_hours_smoothed = self._desired_hours_at_standard()
+        self.tier_cutoffs = np.zeros(service.N_TIERS - 1)
+        self._retier()
+
+        self.cumulative_profit = 0.0
+        self.discounted_profit = 0.0
+        self._quarter_revenue = 0.0
+        self._quarter_profit = 0.0
+        self._cohort: NDArray[np.int64] = np.flatnonzero(self.customers.firm == FOCAL)
+        self._cohort_start = 0
+        self.annual_retention: list[float] = []
+        self._year_quits = 0
+        self._year_headcount_sum = 0.0
+        self.annual_employee_turnover: list[float] = []
+        self.unallocated_cost = 0.0
+        self.metrics = MetricsRecorder(
+            cfg.run.weeks,
+            tuple(f"customers_rival_{c.firm_id}" for c in self.competitors),
+        )
+        self._apply_due_changes()
+
+    # ------------------------------------------------------------------ views
+
+    @property
+    def n_focal_customers(self) -> int:
+        """Customers of the focal firm now."""
+        return int(np.count_nonzero(self.customers.firm == FOCAL))
+
+    @property
+    def headcount(self) -> int:
+        """Employees on the payroll now."""
+        return len(self._employee_agents)
+
+    def active_employee_rows(self) -> NDArray[np.int64]:
+        """Rows of the employee arrays that belong to current staff."""
+        return np.flatnonzero(self.employees.column("exit_reason") == ACTIVE)
+
+    # ------------------------------------------------------------- policies
+
+    def set_policy(self, change: dict[str, Any]) -> None:
+        """Change policies from the next week on, e.g. ``{"hr.perks_per_week": 50}``."""
+        self.config = apply_change(self.config, change, f"week {self.week}")
+        self.policy_log.append((self.week, dict(change)))
+        self._policy_changed = True
+
+    def _apply_due_changes(self) -> None:
+        self._policy_changed = False
+        while self._pending_changes and self._pending_changes[0].week <= self.week:
+            change = self._pending_changes.pop(0)
+            self.set_policy(dict(change.set))
+
+    # ------------------------------------------------------------------ step
+
+    def step(self) -> None:
+        """Advance the world by one week."""
+        cfg = self.config
+        week = self.week
+        self._apply_due_changes()
+        c = self.customers
+        costs = dict.fromkeys(COST_LINES, 0.0)
+
+        # 1. Management sets staffing from what it saw last week (quits, profit).
+        hires, layoffs = self._manage_staff(costs)
+
+        # 2. Tiers are re-ranked on a schedule; tiers exist under every policy so that
+        #    profit by value quintile is always reported.
+        if week % cfg.service.retier_weeks == 0:
+            self._retier()
+
+        # 3. Who visits this week: visit chance falls a little with dissatisfaction.
+        focal = np.flatnonzero(c.firm == FOCAL)
+        u_visit = self.streams["visits"].random(c.n)
+        sow = 1.0 - cfg.behaviour.share_of_wallet_slope * (1.0 - c.satisfaction[focal])
+        visitors = focal[u_visit[focal] < c.visit_probability[focal] * sow]
+
+        # 4. Work pressure and time per customer (Oliva-Sterman).
+        emp = self.employees
+        staff = self.active_employee_rows()
+        tiers = c.tier[visitors]
+        levels = (
+            service.service_levels(cfg.service, tiers) * c.service_multiplier[visitors]
+        )
+        need = (
+            cfg.operations.standard_hours_per_visit
+            * c.cost_to_serve[visitors]
+            * chain.cost_to_serve_multiplier(
+                c.tenure_weeks[visitors],
+                cfg.behaviour.new_cost_to_serve,
+                cfg.behaviour.cost_to_serve_weeks,
+            )
+        )
+        desired = need * levels * self.service_standard
+        productivity = emp.capability[staff] * (1.0 - 0.2 * emp.fatigue[staff])
+        capacity = float(productivity.sum()) * cfg.operations.hours_per_employee_week
+        desired_total = float(desired.sum())
+        self.work_pressure = chain.work_pressure(desired_total, capacity)
+        ratio, overtime = chain.time_ratio(
+            self.work_pressure,
+            cfg.operations.overtime_max_share,
+            cfg.operations.slack_time_max,
+        )
+        if math.isinf(self.work_pressure):
+            ratio, overtime = 0.0, 0.0
+        desired_by_tier = np.bincount(
+            np.clip(tiers, 0, service.N_TIERS - 1),
+            weights=desired,
+            minlength=service.N_TIERS,
+        )
+        tier_ratio = service.allocate_time(
+            desired_by_tier,
+            ratio * desired_total,
+            cfg.service.tier_priority and cfg.service.kind.value == "tiered",
+            cfg.operations.slack_time_max,
+        )
+        given = desired * tier_ratio[np.clip(tiers, 0, service.N_TIERS - 1)]
+        adequacy = levels * self.service_standard * tier_ratio[np.clip(tiers, 0, 4)]
+        if cfg.operations.adaptive_standards and desired_total > 0:
+            actual = self.service_standard * min(ratio, 1.0)
+            tau = (
+                cfg.operations.standard_erosion_weeks
+                if actual < self.service_standard
+                else cfg.operations.standard_recovery_weeks
+            )
+            self.service_standard = min(
+                1.0, self.service_standard + (actual - self.service_standard) / tau
+            )
+
+        # 5. Encounters: each visitor is served by one employee, more often by those
+        #    with more productive hours.
+        svc = self.streams["service"]
+        n_vis = visitors.size
+        if staff.size > 0 and n_vis > 0:
+            weights = np.cumsum(productivity)
+            server = staff[
+                np.minimum(
+                    np.searchsorted(
+                        weights, svc.random(n_vis) * weights[-1], side="right"
+                    ),
+                    staff.size - 1,
+                )
+            ]
+            quality = chain.service_quality(
+                emp.capability[server],
+                emp.satisfaction[server],
+                emp.fatigue[server],
+                adequacy,
+                capability_weight=cfg.operations.quality_capability_weight,
+                satisfaction_weight=cfg.operations.quality_satisfaction_weight,
+                energy_weight=cfg.operations.quality_energy_weight,
+                curvature=cfg.operations.time_effect_curvature,
+                ceiling=cfg.operations.quality_ceiling,
+            )
+        else:
+            server = np.zeros(n_vis, dtype=np.int64)
+            quality = np.zeros(n_vis)
+        quality = np.clip(
+            quality + cfg.operations.quality_noise * svc.standard_normal(n_vis), 0, 1
+        )
+
+        # 6. Failures and recovery.
+        failed = svc.random(n_vis) < chain.p_failure(
+            quality,
+            c.cost_to_serve[visitors],
+            cfg.operations.failure_min,
+            cfg.operations.failure_max,
+        )
+        experienced = np.where(
+            failed, quality * (1.0 - cfg.operations.failure_severity), quality
+        )
+        spend_mult = chain.spend_multiplier(
+            c.tenure_weeks[visitors],
+            cfg.behaviour.spend_growth_max,
+            cfg.behaviour.spend_growth_weeks,
+        )
+        price = pricing.price_paid(
+            cfg.pricing,
+            c.tenure_weeks[visitors],
+            service.tier_prices(cfg.service, tiers),
+        )
+        revenue_v = c.base_spend[visitors] * spend_mult * price
+        f_idx = np.flatnonzero(failed)
+        fixed, recovery_cost = recovery.recover(
+            cfg.recovery,
+            cfg.recovery.cost_per_spend * revenue_v[f_idx],
+            self.streams["recovery"].random(f_idx.size),
+        )
+        recovered_idx = f_idx[fixed]
+        experienced[recovered_idx] = np.minimum(
+            1.0,
+            np.maximum(quality[recovered_idx], c.expectation[visitors[recovered_idx]])
+            + cfg.recovery.recovered_quality_bonus,
+        )
+        costs["cost_recovery"] = float(recovery_cost.sum())
+        scar_decay = math.exp(-1.0 / cfg.behaviour.scar_memory_weeks)
+        c.failure_scar[focal] *= scar_decay
+        c.failure_scar[visitors[f_idx]] += np.where(fixed, RECOVERED_SCAR, 1.0)
+
+        # 7. Satisfaction and expectations move with disconfirmation (losses weigh more).
+        b = cfg.behaviour
+        expect = c.expectation[visitors]
+        d = chain.disconfirmation(experienced, expect, b.loss_weight)
+        target = chain.satisfaction_target(experienced, d, b.disconfirmation_weight)
+        c.satisfaction[visitors] = chain.smooth(
+            c.satisfaction[visitors], target, b.satisfaction_smoothing
+        )
+        c.expectation[visitors] = chain.smooth(
+            expect, experienced, b.expectation_adaptation
+        )
+        if experienced.size:
+            self.reputation = float(
+                chain.smooth(
+                    self.reputation,
+                    experienced.mean(),
+                    1.0 / cfg.operations.reputation_weeks,
+                )
+            )
+
+        # 8. The books for this week's encounters.
+        revenue = float(revenue_v.sum())
+        wage = hr.wage_per_week(cfg.hr, cfg.workforce.market_wage_per_week)
+        costs["cost_wages"] = wage * staff.size
+        costs["cost_overtime"] = (
+            wage * staff.size * overtime * (1.0 + cfg.operations.overtime_premium)
+        )
+        costs["cost_perks"] = cfg.hr.perks_per_week * staff.size
+        costs["cost_materials"] = cfg.market.material_share * revenue
+        costs["cost_marketing"] = cfg.acquisition.marketing_per_week
+        costs["cost_fixed"] = cfg.market.fixed_cost_per_week
+        labour = costs["cost_wages"] + costs["cost_overtime"]
+        time_total = float(given.sum())
+        allocated = labour * given / time_total if time_total > 0 else np.zeros(n_vis)
+        if time_total <= 0:
+            self.unallocated_cost += labour
+        cost_v = cfg.market.material_share * revenue_v + allocated
+        np.add.at(cost_v, f_idx, recovery_cost)
+        c.lifetime_revenue[visitors] += revenue_v
+        c.lifetime_cost[visitors] += cost_v
+        c.lifetime_visits[visitors] += 1
+        c.value_score[focal] *= 1.0 - VALUE_SCORE_WEIGHT
+        c.value_score[visitors] += (
+            VALUE_SCORE_WEIGHT * revenue_v / np.maximum(price, 1e-9)
+        )
+        if self.transaction_sink is not None and n_vis:
+            self.transaction_sink(week, visitors.astype(np.int64), revenue_v)
+
+        # 9. Employees feel their customers' satisfaction (the satisfaction mirror).
+        if n_vis and staff.size:
+            served = np.bincount(server, minlength=emp.size)[: emp.size]
+            mood = np.bincount(
+                server, weights=c.satisfaction[visitors], minlength=emp.size
+            )[: emp.size]
+            seen = served > 0
+            emp.served_satisfaction[: emp.size][seen] = chain.smooth(
+                emp.served_satisfaction[: emp.size][seen],
+                mood[seen] / served[seen],
+                SERVED_SATISFACTION_WEIGHT,
+            )
+            emp.encounters[: emp.size] += served
+
+        # 10. Word of mouth: angry customers tell several contacts; promoters refer.
+        storytellers = visitors[f_idx[~fixed]]
+        wom = self.streams["word_of_mouth"]
+        c.negative_stories *= math.exp(-1.0 / b.scar_memory_weeks)
+        referrals_made, referral_wins = self._referrals(focal, wom, costs)
+
+        # 11. Defection: a steep function of satisfaction, scaled by rivals' pull,
+        #     tenure, switching cost, referral source and remembered failures.
+        focal = np.flatnonzero(c.firm == FOCAL)
+        defectors, to_rival = self._defections(focal)
+        angry = defectors[c.satisfaction[defectors] < b.detractor_satisfaction]
+        storytellers = np.concatenate([storytellers, angry])
+        told = self._tell_stories(storytellers, wom)
+
+        # 12. The market: prospects and rivals' customers shop; the focal firm wins some.
+        marketing_wins = self._market(costs)
+
+        # 13. Employees: learning, fatigue, satisfaction, quits.
+        quits, isq = self._employees_react(staff, overtime, costs)
+
+        # 14. Close the books.
+        c.tenure_weeks += 1.0
+        costs["cost_onboarding"] = cfg.acquisition.onboarding_cost * (
+            referral_wins.size + marketing_wins.size
+        )
+        total_cost = float(sum(costs.values()))
+        profit = revenue - total_cost
+        self.cumulative_profit += profit
+        self.discounted_profit += profit * float(
+            chain.npv_factor(week + 1, cfg.market.discount_rate)
+        )
+        self._quarter_revenue += revenue
+        self._quarter_profit += profit
+        self._count_customers()
+        if (week + 1) % WEEKS_PER_QUARTER == 0 and self.competitors:
+            self.agents_by_type[Competitor].do("review_quarter")
+
+        focal_now = c.firm == FOCAL
+        sat_now = c.satisfaction[focal_now]
+        n_start = focal.size
+        self._year_quits += quits
+        self._year_headcount_sum += self.headcount
+        values: dict[str, float] = {
+            "week": week + 1,
+            "customers_focal": int(focal_now.sum()),
+            "customers_rivals": int(np.count_nonzero(c.firm > 0)),
+            "prospects": int(np.count_nonzero(c.firm == PROSPECT)),
+            "acquisitions": referral_wins.size + marketing_wins.size,
+            "acquisitions_referral": referral_wins.size,
+            "defections": defectors.size,
+            "defections_to_rivals": int(to_rival),
+            "defections_to_none": defectors.size - int(to_rival),
+            "customer_retention_annualised": (1.0 - defectors.size / n_start) ** 52
+            if n_start
+            else float("nan"),
+            "nps": chain.net_promoter_score(sat_now),
+            "customer_satisfaction": float(sat_now.mean())
+            if sat_now.size
+            else float("nan"),
+            "top_box_share": float(np.mean(chain.satisfaction_box(sat_now) == 5))
+            if sat_now.size
+            else float("nan"),
+            "visits": n_vis,
+            "employee_headcount": self.headcount,
+            "hires": hires,
+            "quits": quits,
+            "layoffs": layoffs,
+            "employee_satisfaction": self._mean_staff("satisfaction"),
+            "internal_service_quality": isq,
+            "capability": self._mean_staff("capability"),
+            "fatigue": self._mean_staff("fatigue"),
+            "job_insecurity": self.job_insecurity,
+            "work_pressure": self.work_pressure
+            if math.isfinite(self.work_pressure)
+            else float("nan"),
+            "time_per_customer": float(adequacy.mean()) if n_vis else float("nan"),
+            "service_standard": self.service_standard,
+            "service_quality": float(quality.mean()) if n_vis else float("nan"),
+            "experienced_quality": float(experienced.mean()) if n_vis else float("nan"),
+            "reputation": self.reputation,
+            "failures": f_idx.size,
+            "recoveries": recovered_idx.size,
+            "referrals": referrals_made,
+            "negative_stories": told,
+            "revenue": revenue,
+            **costs,
+            "total_cost": total_cost,
+            "profit": profit,
+            "cumulative_profit": self.cumulative_profit,
+            "discounted_profit": self.discounted_profit,
+            "rival_quality": float(np.mean([r.quality for r in self.competitors]))
+            if self.competitors
+            else float("nan"),
+            "rival_price": float(np.mean([r.price_index for r in self.competitors]))
+            if self.competitors
+            else float("nan"),
+            "policy_change": int(self._policy_changed),
+        }
+        for rival in self.competitors:
+            values[f"customers_rival_{rival.firm_id}"] = rival.customers
+        self.metrics.record(values)
+        self.week += 1
+        if self.week % WEEKS_PER_YEAR == 0:
+            self._close_year()
+
+    # ------------------------------------------------------------- helpers
+
+    def _mean_staff(self, column: str) -> float:
+        rows = self.active_employee_rows()
+        return (
+            float(getattr(self.employees, column)[rows].mean())
+            if rows.size
+            else float("nan")
+        )
+
+    def _count_customers(self) -> None:
+        k = len(self.competitors)
+        counts = np.bincount(self.customers.firm.astype(np.int64) + 1, minlength=k + 2)
+        for rival in self.competitors:
+            rival.customers = int(counts[rival.firm_id + 1])
+
+    def _desired_hours_at_standard(self) -> float:
+        c, cfg = self.customers, self.config
+        focal = c.firm == FOCAL
+        expected_visits = c.visit_probability[focal]
+        return float(
+            (
+                expected_visits
+                * cfg.operations.standard_hours_per_visit
+                * c.cost_to_serve[focal]
+                * chain.cost_to_serve_multiplier(
+                    c.tenure_weeks[focal],
+                    cfg.behaviour.new_cost_to_serve,
+                    cfg.behaviour.cost_to_serve_weeks,
+                )
+            ).sum()
+        )
+
+    def _retier(self) -> None:
+        c = self.customers
+        focal = c.firm == FOCAL
+        c.tier[:] = service.value_quintiles(c.value_score, focal)
+        ranked = np.sort(c.value_score[focal])[::-1]
+        if ranked.size >= service.N_TIERS:
+            idx = (np.arange(1, service.N_TIERS) * ranked.size) // service.N_TIERS
+            self.tier_cutoffs = ranked[idx]
+
+    def _tier_of(self, value: NDArray[np.float64]) -> NDArray[np.int8]:
+        # tier_cutoffs are descending; count how many cutoffs exceed each value.
+        return (value[:, None] < self.tier_cutoffs[None, :]).sum(axis=1).astype(np.int8)
+
+    # ---------------------------------------------------------------- staff
+
+    def _hire(self, count: int, initial: bool = False) -> None:
+        if count <= 0:
+            return
+        cfg, emp = self.config, self.employees
+        rng = self.streams["employees"]
+        rows = emp.add(count)
+        wf = cfg.workforce
+        if initial:
+            emp.tenure_weeks[rows] = np.floor(rng.exponential(260.0, count))
+        else:
+            emp.tenure_weeks[rows] = 0.0
+        emp.capability[rows] = chain.capability(
+            emp.tenure_weeks[rows], wf.new_hire_capability, wf.learning_weeks
+        )
+        emp.disposition[rows] = rng.normal(0.0, wf.satisfaction_disposition_sd, count)
+        emp.satisfaction[rows] = np.clip(
+            wf.satisfaction_baseline + emp.disposition[rows], 0, 1
+        )
+        emp.fatigue[rows] = 0.0
+        emp.served_satisfaction[rows] = 0.84 if initial else self.reputation
+        emp.wage_per_week[rows] = hr.wage_per_week(cfg.hr, wf.market_wage_per_week)
+        emp.hired_week[rows] = self.week - emp.tenure_weeks[rows].astype(np.int32)
+        for row in rows:
+            self._employee_agents[int(row)] = Employee(self, int(row))
+
+    def _separate(self, rows: NDArray[np.int64], reason: int) -> None:
+        emp = self.employees
+        emp.exit_reason[rows] = reason
+        emp.exit_week[rows] = self.week
+        for row in rows:
+            self._employee_agents.pop(int(row)).remove()
+
+    def _manage_staff(self, costs: dict[str, float]) -> tuple[int, int]:
+        cfg, week = self.config, self.week
+        arriving = self._pipeline.pop(week, 0)
+        self._hire(arriving)
+        wage = hr.wage_per_week(cfg.hr, cfg.workforce.market_wage_per_week)
+        costs["cost_hiring"] = arriving * cfg.workforce.hire_cost_weeks_of_wage * wage
+        self.desired_hours_smoothed = float(
+            chain.smooth(
+                self.desired_hours_smoothed, self._desired_hours_at_standard(), 0.125
+            )
+        )
+        quarter_ended = week > 0 and week % WEEKS_PER_QUARTER == 0
+        decision = staffing.decide_staffing(
+            cfg.staffing,
+            staffing.StaffingSnapshot(
+                week=week,
+                headcount=self.headcount,
+                in_pipeline=sum(self._pipeline.values()),
+                target_headcount=self.target_headcount,
+                desired_hours=self.desired_hours_smoothed,
+                hours_per_employee=cfg.operations.hours_per_employee_week,
+                quarter_ended=quarter_ended,
+                quarter_revenue=self._quarter_revenue,
+                quarter_profit=self._quarter_profit,
+            ),
+        )
+        if quarter_ended:
+            self._quarter_revenue = 0.0
+            self._quarter_profit = 0.0
+        self.target_headcount = decision.target_headcount
+        if decision.layoffs > 0:
+            staff = self.active_employee_rows()
+            before = staff.size
+            chosen = self.streams["employees"].choice(
+                staff, decision.layoffs, replace=False
+            )
+            self._separate(np.sort(chosen), LAID_OFF)
+            costs["cost_severance"] = (
+                decision.layoffs * cfg.workforce.severance_weeks * wage
+            )
+            shock = chain.layoff_shock(
+                decision.layoffs / before,
+                cfg.workforce.layoff_shock_scale,
+                cfg.hr.fair_process,
+            )
+            self.job_insecurity = 1.0 - (1.0 - self.job_insecurity) * (1.0 - shock)
+            # Vacancies beyond the new target are withdrawn.
+            self._pipeline.clear()
+        if decision.new_vacancies > 0:
+            start = week + max(1, cfg.workforce.recruiting_weeks)
+            self._pipeline[start] = (
+                self._pipeline.get(start, 0) + decision.new_vacancies
+            )
+        return arriving, decision.layoffs
+
+    def _employees_react(
+        self, staff: NDArray[np.int64], overtime: float, costs: dict[str, float]
+    ) -> tuple[int, float]:
+        cfg, emp = self.config, self.employees
+        wf = cfg.workforce
+        staff = staff[emp.exit_reason[staff] == ACTIVE]
+        if staff.size == 0:
+            self.job_insecurity *= math.exp(-1.0 / wf.insecurity_weeks)
+            return 0, float("nan")
+        load = (
+            overtime / cfg.operations.overtime_max_share
+            if cfg.operations.overtime_max_share > 0
+            else 0.0
+        )
+        emp.fatigue[staff] = chain.smooth(
+            emp.fatigue[staff], min(load, 1.0), 1.0 / cfg.operations.fatigue_weeks
+        )
+        pressure = self.work_pressure if math.isfinite(self.work_pressure) else 2.0
+        isq = chain.internal_service_quality(
+            hr.pay_ratio(cfg.hr),
+            cfg.hr.perks_per_week,
+            pressure,
+            emp.fatigue[staff],
+            self.job_insecurity,
+            emp.served_satisfaction[staff],
+            pay_effect=wf.pay_effect,
+            perk_effect_max=wf.perk_effect_max,
+            perk_scale=wf.perk_scale_per_week,
+            workload_effect=wf.workload_effect,
+            fatigue_effect=wf.fatigue_effect,
+            insecurity_effect=wf.insecurity_effect,
+            mirror_effect=wf.customer_mirror_effect,
+        )
+        target = np.clip(
+            wf.satisfaction_baseline + emp.disposition[staff] + isq, 0.0, 1.0
+        )
+        emp.satisfaction[staff] = chain.smooth(
+            emp.satisfaction[staff], target, 1.0 / wf.satisfaction_weeks
+        )
+        p_quit = chain.p_quit_per_week(
+            emp.satisfaction[staff],
+            emp.fatigue[staff],
+            self.job_insecurity,
+            base_per_year=wf.quit_per_year,
+            reference_satisfaction=wf.satisfaction_baseline,
+            satisfaction_sensitivity=wf.quit_satisfaction_sensitivity,
+            fatigue_sensitivity=wf.quit_fatigue_effect,
+            survivor_effect=wf.survivor_quit_effect,
+        )
+        quitting = staff[self.streams["employees"].random(staff.size) < p_quit]
+        self._separate(quitting, QUIT)
+        emp.tenure_weeks[staff] += 1.0
+        emp.capability[staff] = chain.capability(
+            emp.tenure_weeks[staff], wf.new_hire_capability, wf.learning_weeks
+        )
+        emp.wage_per_week[staff] = hr.wage_per_week(cfg.hr, wf.market_wage_per_week)
+        self.job_insecurity *= math.exp(-1.0 / wf.insecurity_weeks)
+        return int(quitting.size), float(np.mean(isq))
+
+    # ------------------------------------------------------------ customers
+
+    def _rival_attraction(
+        self, rows: NDArray[np.int64], price: NDArray[np.float64] | float
+    ) -> NDArray[np.float64]:
+        """Sum over rivals of exp(utility of the rival's offer minus the focal firm's)."""
+        c = self.customers
+        attraction = np.zeros(rows.size)
+        top = c.tier[rows] == 0
+        for rival in self.competitors:
+            if rival.room <= 0:
+                continue
+            u = c.quality_sensitivity[rows] * (
+                rival.quality - self.reputation
+            ) - c.price_sensitivity[rows] * (rival.price_index - price)
+            if rival.targeting:
+                u = u + self.config.competitors.targeting_utility * top
+            attraction += rival.room * np.exp(u)
+        return attraction
+
+    def _defections(self, focal: NDArray[np.int64]) -> tuple[NDArray[np.int64], int]:
+        cfg, c = self.config, self.customers
+        b, m = cfg.behaviour, cfg.market
+        price = pricing.price_paid(
+            cfg.pricing,
+            c.tenure_weeks[focal],
+            service.tier_prices(cfg.service, c.tier[focal]),
+        )
+        attraction = self._rival_attraction(focal, price)
+        pull = chain.competitive_pull(attraction, m.competition_intensity)
+        sat_hazard = chain.defection_per_year(
+            c.satisfaction[focal],
+            c.threshold[focal],
+            steepness=b.retention_steepness,
+            lo=b.defection_min_per_year,
+            hi=b.defection_max_per_year,
+        )
+        rate = (
+            pull
+            * sat_hazard
+            * chain.tenure_hazard_factor(
+                c.tenure_weeks[focal],
+                b.new_customer_hazard_boost,
+                b.hazard_tenure_weeks,
+            )
+            * np.where(c.referred[focal], b.referred_hazard_multiplier, 1.0)
+            * (1.0 + b.failure_scar_hazard * c.failure_scar[focal])
+            * np.exp(-c.switching_cost[focal])
+        )
+        lapse = -math.log(1.0 - m.lapse_per_year) if m.lapse_per_year < 1 else 52.0
+        u = self.streams["churn"].random(c.n)[focal]
+        p_leave = chain.weekly_rate(rate + lapse)
+        leaving = u < p_leave
+        defectors = focal[leaving]
+        # Those whose draw fell within the competitive part go to a rival.
+        to_rival_mask = u[leaving] < chain.weekly_rate(rate[leaving])
+        rival_rows = defectors[to_rival_mask]
+        if rival_rows.size and self.competitors:
+            choice = self._choose_rival(rival_rows, price[leaving][to_rival_mask])
+            c.firm[rival_rows] = choice
+        else:
+            to_rival_mask[:] = False
+        c.firm[defectors[~to_rival_mask]] = PROSPECT
+        c.last_exit_week[defectors] = self.week
+        c.exit_destination[defectors] = c.firm[defectors]
+        c.tenure_weeks[defectors] = 0.0
+        c.tier[defectors] = NO_TIER
+        return defectors, int(to_rival_mask.sum())
+
+    def _choose_rival(
+        self, rows: NDArray[np.int64], price: NDArray[np.float64]
+    ) -> NDArray[np.int8]:
+        c = self.customers
+        k = len(self.competitors)
+        utility = np.full((rows.size, k), -np.inf)
+        top = c.tier[rows] == 0
+        for j, rival in enumerate(self.competitors):
+            if rival.room <= 0:
+                continue
+            utility[:, j] = (
+                c.quality_sensitivity[rows] * rival.quality
+                - c.price_sensitivity[rows] * rival.price_index
+                + math.log(rival.room)
+                + (
+                    self.config.competitors.targeting_utility * top
+                    if rival.targeting
+                    else 0.0
+                )
+            )
+        gumbel = -np.log(
+            -np.log(self.streams["churn"].random((rows.size, k)) + 1e-300) + 1e-300
+        )
+        best = np.argmax(utility + gumbel, axis=1)
+        return np.array([r.firm_id for r in self.competitors], dtype=np.int8)[best]
+
+    def _acquire(self, rows: NDArray[np.int64], referred: bool) -> None:
+        c = self.customers
+        c.firm[rows] = FOCAL
+        c.tenure_weeks[rows] = 0.0
+        c.expectation[rows] = self.reputation
+        c.satisfaction[rows] = self.reputation
+        c.referred[rows] = referred
+        c.failure_scar[rows] = 0.0
+        c.acquisitions[rows] += 1
+        first = c.first_acquired_week[rows] < 0
+        c.first_acquired_week[rows[first]] = self.week
+        c.value_score[rows] = c.base_spend[rows] * c.visit_probability[rows]
+        c.tier[rows] = self._tier_of(c.value_score[rows])
+        c.lifetime_cost[rows] += self.config.acquisition.onboarding_cost
+
+    def _referrals(
+        self,
+        focal: NDArray[np.int64],
+        wom: np.random.Generator,
+        costs: dict[str, float],
+    ) -> tuple[int, NDArray[np.int64]]:
+        cfg, c = self.config, self.customers
+        b = cfg.behaviour
+        degree = self.contacts.shape[1]
+        promoters = focal[c.satisfaction[focal] >= b.referral_intent_satisfaction]
+        if degree == 0 or promoters.size == 0:
+            return 0, np.zeros(0, dtype=np.int64)
+        acting = promoters[
+            wom.random(promoters.size)
+            < chain.weekly_rate(b.referrals_per_promoter_year)
+        ]
+        targets = self.contacts[acting, wom.integers(0, degree, acting.size)].astype(
+            np.int64
+        )
+        eligible = c.firm[targets] != FOCAL
+        targets, referrers = targets[eligible], acting[eligible]
+        barrier = np.where(c.firm[targets] > 0, np.exp(-c.switching_cost[targets]), 1.0)
+        converts = wom.random(targets.size) < b.referral_conversion * barrier
+        targets, referrers = targets[converts], referrers[converts]
+        targets, first = np.unique(targets, return_index=True)
+        referrers = referrers[first]
+        self._acquire(targets, referred=True)
+        reward = cfg.acquisition.referral_reward
+        costs["cost_referral_rewards"] = reward * targets.size
+        c.lifetime_cost[referrers] += reward
+        return int(acting.size), targets
+
+    def _tell_stories(
+        self, tellers: NDArray[np.int64], wom: np.random.Generator
+    ) -> int:
+        cfg, c = self.config, self.customers
+        reach, degree = cfg.behaviour.negative_wom_reach, self.contacts.shape[1]
+        if tellers.size == 0 or reach == 0 or degree == 0:
+            return 0
+        heard = self.contacts[
+            np.repeat(tellers, reach), wom.integers(0, degree, tellers.size * reach)
+        ].astype(np.int64)
+        counts = np.bincount(heard, minlength=c.n)
+        listeners = np.flatnonzero(counts)
+        c.negative_stories[listeners] += counts[listeners]
+        focal_listeners = listeners[c.firm[listeners] == FOCAL]
+        c.satisfaction[focal_listeners] = np.clip(
+            c.satisfaction[focal_listeners]
+            - cfg.behaviour.negative_wom_effect * counts[focal_listeners],
+            0.0,
+            1.0,
+        )
+        return int(heard.size)
+
+    def _market(self, costs: dict[str, float]) -> NDArray[np.int64]:
+        """Prospects and rivals' customers shop; return the people the focal firm wins."""
+        cfg, c = self.config, self.customers
+        rng = self.streams["acquisition"]
+        u = rng.random(c.n)
+        p_shop = np.zeros(c.n)
+        p_shop[c.firm == PROSPECT] = chain.weekly_rate(
+            cfg.market.prospect_shopping_per_year
+        )
+        rival_rows = c.firm > 0
+        p_shop[rival_rows] = chain.weekly_rate(cfg.competitors.churn_per_year)
+        lapse = chain.weekly_probability(cfg.market.lapse_per_year)
+        lapsing = np.flatnonzero(rival_rows & (u >= 1.0 - lapse))
+        shoppers = np.flatnonzero(u < p_shop)
+        if lapsing.size:
+            c.firm[lapsing] = PROSPECT
+            c.tenure_weeks[lapsing] = 0.0
+        if shoppers.size == 0:
+            return np.zeros(0, dtype=np.int64)
+        k = len(self.competitors)
+        qw = c.quality_sensitivity[shoppers]
+        pw = c.price_sensitivity[shoppers]
+        utility = np.full((shoppers.size, k + 1), -np.inf)
+        aware = rng.random(shoppers.size) < acquisition.awareness(cfg.acquisition)
+        new_price = cfg.pricing.price_index * (1.0 - cfg.pricing.new_customer_discount)
+        ever = c.acquisitions[shoppers] > 0
+        memory = np.where(
+            ever, qw * np.minimum(0.0, c.satisfaction[shoppers] - self.reputation), 0.0
+        )
+        focal_u = (
+            qw * self.reputation
+            - pw * new_price
+            - cfg.behaviour.negative_wom_attraction * c.negative_stories[shoppers]
+            + memory
+        )
+        utility[:, 0] = np.where(aware, focal_u, -np.inf)
+        current = c.firm[shoppers]
+        for j, rival in enumerate(self.competitors, start=1):
+            inertia = np.where(
+                current == rival.firm_id, c.switching_cost[shoppers], 0.0
+            )
+            if rival.room > 0 or np.any(current == rival.firm_id):
+                utility[:, j] = (
+                    qw * rival.quality
+                    - pw * rival.price_index
+                    + math.log(max(rival.room, 1e-9))
+                    + inertia
+                )
+        gumbel = -np.log(-np.log(rng.random((shoppers.size, k + 1)) + 1e-300) + 1e-300)
+        scores = utility + gumbel
+        best = np.argmax(scores, axis=1)
+        anything = np.isfinite(scores.max(axis=1))
+        wins = shoppers[(best == 0) & anything]
+        movers = (best > 0) & anything
+        moved = shoppers[movers]
+        new_firm = np.array([0, *[r.firm_id for r in self.competitors]], dtype=np.int8)[
+            best[movers]
+        ]
+        changed = c.firm[moved] != new_firm
+        c.tenure_weeks[moved[changed]] = 0.0
+        c.firm[moved] = new_firm
+        self._acquire(wins, referred=False)
+        if wins.size:
+            c.lifetime_cost[wins] += cfg.acquisition.marketing_per_week / wins.size
+        else:
+            self.unallocated_cost += cfg.acquisition.marketing_per_week
+        return wins
+
+    def _close_year(self) -> None:
+        c = self.customers
+        if self._cohort.size:
+            kept = (c.firm[self._cohort] == FOCAL) & (
+                c.last_exit_week[self._cohort] < self._cohort_start
+            )
+            self.annual_retention.append(float(kept.mean()))
+        self._cohort = np.flatnonzero(c.firm == FOCAL)
+        self._cohort_start = self.week
+        mean_headcount = self._year_headcount_sum / WEEKS_PER_YEAR
+        if mean_headcount > 0:
+            self.annual_employee_turnover.append(self._year_quits / mean_headcount)
+        self._year_quits = 0
+        self._year_headcount_sum = 0.0
+
+    # ------------------------------------------------------------------- run
+
+    def run(
+        self, weeks: int | None = None, progress: Callable[[int], None] | None = None
+    ) -> None:
+        """Run for ``weeks`` (default: the configured horizon)."""
+        for _ in range(self.config.run.weeks if weeks is None else weeks):
+            self.step()
+            if progress is not None:
+                progress(1)

@@ -1,0 +1,40 @@
+"""Service recovery: escalation to a manager, or an empowered front line with a budget."""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim.chain import p_recovery
+from sim.config import RecoveryConfig
+
+ESCALATION_COST_SHARE = 0.5  # a manager's time and goodwill, relative to a full fix
+
+
+def recover(
+    cfg: RecoveryConfig, needed: NDArray[np.float64], draws: NDArray[np.float64]
+) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+    """Which failures are fixed on the spot, and what each attempt costs.
+
+    ``needed`` is what a full fix would cost for each failed encounter. An empowered
+    employee spends what the fix needs, up to the budget, on every failure; escalation
+    costs a share of it. ``draws`` are uniform numbers, one per failure.
+
+    >>> ok, cost = recover(RecoveryConfig(empowered=True, budget_per_incident=50.0),
+    ...                    np.array([20.0, 100.0]), np.array([0.0, 0.99]))
+    >>> ok.tolist(), cost.tolist()
+    ([True, False], [20.0, 50.0])
+    """
+    p = p_recovery(
+        cfg.budget_per_incident,
+        needed,
+        cfg.empowered,
+        cfg.escalation_recovery,
+        cfg.empowered_recovery_max,
+    )
+    fixed = draws < p
+    if cfg.empowered:
+        cost = np.minimum(needed, cfg.budget_per_incident)
+    else:
+        cost = np.where(fixed, ESCALATION_COST_SHARE * needed, 0.0)
+    return fixed, cost
