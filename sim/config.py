@@ -129,13 +129,13 @@ class MarketConfig:
         unit="share of revenue",
         doc="goods and materials cost per unit of revenue",
     )
-    fixed_cost_per_week: float = param(
-        12_000.0,
+    fixed_cost_per_employee_week: float = param(
+        120.0,
         0,
         None,
-        unit="currency/week",
+        unit="currency/week per initial employee",
         source="SF35",
-        doc="premises, systems, overhead",
+        doc="premises, systems, overhead; sized by the initial headcount and fixed after",
     )
     discount_rate: float = param(
         0.10, 0, 1, unit="1/year", source="SF1", doc="annual rate for NPV"
@@ -816,15 +816,20 @@ class RecoveryConfig:
 class AcquisitionConfig:
     """Marketing and referrals."""
 
-    marketing_per_week: float = param(
-        3000.0, 0, None, unit="currency/week", source="SF4"
+    marketing_per_1000_people_week: float = param(
+        300.0,
+        0,
+        None,
+        unit="currency/week per 1,000 people in the market",
+        source="SF4",
+        doc="marketing budget, scaled by market size so small and large markets compare",
     )
     marketing_reference: float = param(
-        3000.0,
+        300.0,
         0.01,
         None,
-        unit="currency/week",
-        doc="spend at which 63% of shoppers who would not otherwise consider the firm do",
+        unit="currency/week per 1,000 people",
+        doc="budget at which 63% of shoppers who would not otherwise consider the firm do",
     )
     base_awareness: float = param(
         0.6, 0, 1, unit="share", doc="shoppers who consider the firm with no marketing"

@@ -328,8 +328,12 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         )
         costs["cost_perks"] = cfg.hr.perks_per_week * staff.size
         costs["cost_materials"] = cfg.market.material_share * revenue
-        costs["cost_marketing"] = cfg.acquisition.marketing_per_week
-        costs["cost_fixed"] = cfg.market.fixed_cost_per_week
+        costs["cost_marketing"] = acquisition.marketing_budget(
+            cfg.acquisition, cfg.market.n_customers
+        )
+        costs["cost_fixed"] = (
+            cfg.market.fixed_cost_per_employee_week * cfg.workforce.n_employees
+        )
         labour = costs["cost_wages"] + costs["cost_overtime"]
         time_total = float(given.sum())
         allocated = labour * given / time_total if time_total > 0 else np.zeros(n_vis)
@@ -886,10 +890,11 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         c.tenure_weeks[moved[changed]] = 0.0
         c.firm[moved] = new_firm
         self._acquire(wins, referred=False)
+        budget = acquisition.marketing_budget(cfg.acquisition, cfg.market.n_customers)
         if wins.size:
-            c.lifetime_cost[wins] += cfg.acquisition.marketing_per_week / wins.size
+            c.lifetime_cost[wins] += budget / wins.size
         else:
-            self.unallocated_cost += cfg.acquisition.marketing_per_week
+            self.unallocated_cost += budget
         return wins
 
     def _close_year(self) -> None:

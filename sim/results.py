@@ -1,0 +1,186 @@
+"""The tables a run produces: weekly metrics, customer and employee ledgers, headline KPIs.
+
+Everything downstream (files, figures, reports, studies) is made from these tables.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.model import ServiceProfitChainModel
+from sim.state import EXIT_REASONS, FOCAL, PROSPECT
+
+
+@dataclass
+class RunResult:
+    """Output tables of one run."""
+
+    weekly: pd.DataFrame
+    customers: pd.DataFrame
+    employees: pd.DataFrame
+    summary: dict[str, Any]
+    policy_log: list[tuple[int, dict[str, Any]]]
+
+
+def customer_ledger(model: ServiceProfitChainModel) -> pd.DataFrame:
+    """One row per person who was ever a focal customer.
+
+    ``value_quintile`` ranks them by lifetime revenue (1 = top fifth); ``tier`` is the
+    current service tier of present customers (1 = top), empty for others.
+    """
+    c = model.customers
+    rows = np.flatnonzero(c.acquisitions > 0)
+    firm = c.firm[rows]
+    status = np.where(
+        firm == FOCAL, "focal", np.where(firm == PROSPECT, "prospect", "rival")
+    )
+    source = np.where(
+        c.initial_customer[rows],
+        "initial",
+        np.where(c.referred[rows], "referral", "marketing"),
+    )
+    revenue = c.lifetime_revenue[rows]
+    order = np.argsort(-revenue, kind="stable")
+    quintile = np.empty(rows.size, dtype=np.int64)
+    quintile[order] = np.arange(rows.size) * 5 // max(rows.size, 1) + 1
+    tier = pd.array(
+        np.where(firm == FOCAL, c.tier[rows].astype(np.int64) + 1, 0), dtype="Int64"
+    )
+    tier[firm != FOCAL] = pd.NA
+    return pd.DataFrame(
+        {
+            "customer_id": rows.astype(np.int64),
+            "status": status,
+            "firm": firm.astype(np.int64),
+            "initial_customer": c.initial_customer[rows],
+            "referral_source": source,
+            "acquisitions": c.acquisitions[rows].astype(np.int64),
+            "first_acquired_week": c.first_acquired_week[rows].astype(np.int64),
+            "last_exit_week": c.last_exit_week[rows].astype(np.int64),
+            "tenure_weeks": np.where(firm == FOCAL, c.tenure_weeks[rows], np.nan),
+            "satisfaction": c.satisfaction[rows],
+            "tier": tier,
+            "value_quintile": quintile,
+            "base_spend": c.base_spend[rows],
+            "visit_probability": c.visit_probability[rows],
+            "cost_to_serve": c.cost_to_serve[rows],
+            "price_sensitivity": c.price_sensitivity[rows],
+            "quality_sensitivity": c.quality_sensitivity[rows],
+            "switching_cost": c.switching_cost[rows],
+            "threshold": c.threshold[rows],
+            "visits": c.lifetime_visits[rows],
+            "lifetime_revenue": revenue,
+            "lifetime_cost": c.lifetime_cost[rows],
+            "lifetime_profit": revenue - c.lifetime_cost[rows],
+        }
+    )
+
+
+def employee_ledger(model: ServiceProfitChainModel) -> pd.DataFrame:
+    """One row per person who ever worked for the focal firm."""
+    e = model.employees
+    reasons = np.array(
+        [EXIT_REASONS[int(r)] for r in e.column("exit_reason")], dtype=object
+    )
+    return pd.DataFrame(
+        {
+            "employee_id": np.arange(e.size, dtype=np.int64),
+            "hired_week": e.column("hired_week").astype(np.int64),
+            "exit_week": e.column("exit_week").astype(np.int64),
+            "exit_reason": reasons,
+            "tenure_weeks": e.column("tenure_weeks"),
+            "capability": e.column("capability"),
+            "satisfaction": e.column("satisfaction"),
+            "fatigue": e.column("fatigue"),
+            "encounters": e.column("encounters"),
+            "wage_per_week": e.column("wage_per_week"),
+        }
+    )
+
+
+def whale_curve(lifetime_profit: np.ndarray[Any, Any]) -> pd.DataFrame:
+    """Cumulative share of total profit against share of customers, most profitable first.
+
+    >>> whale_curve(np.array([3.0, -1.0, 2.0])).round(3).values.tolist()
+    [[0.0, 0.0], [0.333, 0.75], [0.667, 1.25], [1.0, 1.0]]
+    """
+    p = np.sort(np.asarray(lifetime_profit, dtype=float))[::-1]
+    total = p.sum()
+    cum = np.concatenate([[0.0], np.cumsum(p)]) / (total if total != 0 else 1.0)
+    share = np.arange(p.size + 1) / max(p.size, 1)
+    return pd.DataFrame({"customer_share": share, "profit_share": cum})
+
+
+def top_share_of_profit(
+    lifetime_profit: np.ndarray[Any, Any], top: float = 0.2
+) -> float:
+    """Share of total profit earned by the most profitable ``top`` share of customers.
+
+    >>> round(top_share_of_profit(np.array([5.0, 1.0, -1.0, 0.0, 0.0]), 0.2), 3)
+    1.0
+    """
+    p = np.sort(np.asarray(lifetime_profit, dtype=float))[::-1]
+    if p.size == 0 or p.sum() == 0:
+        return float("nan")
+    k = max(1, round(top * p.size))
+    return float(p[:k].sum() / p.sum())
+
+
+def summarise(
+    model: ServiceProfitChainModel, weekly: pd.DataFrame, ledger: pd.DataFrame
+) -> dict[str, Any]:
+    """Headline KPIs of a run, each computed from the run's own tables."""
+    last_year = weekly.tail(52)
+    profit = ledger["lifetime_profit"].to_numpy()
+
+    def mean_or_nan(values: list[float]) -> float:
+        return float(np.mean(values)) if values else float("nan")
+
+    retention = mean_or_nan(model.annual_retention)
+    if np.isnan(retention) and len(weekly):
+        retention = float(weekly["customer_retention_annualised"].mean())
+    return {
+        "seed": model.config.seed,
+        "weeks": int(len(weekly)),
+        "npv_profit": float(weekly["discounted_profit"].iloc[-1])
+        if len(weekly)
+        else 0.0,
+        "cumulative_profit": float(weekly["cumulative_profit"].iloc[-1])
+        if len(weekly)
+        else 0.0,
+        "revenue_total": float(weekly["revenue"].sum()),
+        "annual_retention": retention,
+        "annual_defection": 1.0 - retention,
+        "nps": float(last_year["nps"].mean()) if len(weekly) else float("nan"),
+        "customer_satisfaction": float(last_year["customer_satisfaction"].mean())
+        if len(weekly)
+        else float("nan"),
+        "employee_satisfaction": float(last_year["employee_satisfaction"].mean())
+        if len(weekly)
+        else float("nan"),
+        "employee_turnover": mean_or_nan(model.annual_employee_turnover),
+        "customers_start": int(np.count_nonzero(model.customers.initial_customer)),
+        "customers_end": model.n_focal_customers,
+        "employees_end": model.headcount,
+        "top20_profit_share": top_share_of_profit(profit, 0.2),
+        "unprofitable_share": float(np.mean(profit < 0))
+        if profit.size
+        else float("nan"),
+    }
+
+
+def collect(model: ServiceProfitChainModel) -> RunResult:
+    """Build the output tables of a finished (or partly run) model."""
+    weekly = model.metrics.frame()
+    customers = customer_ledger(model)
+    return RunResult(
+        weekly=weekly,
+        customers=customers,
+        employees=employee_ledger(model),
+        summary=summarise(model, weekly, customers),
+        policy_log=list(model.policy_log),
+    )
