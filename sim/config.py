@@ -95,7 +95,7 @@ class MarketConfig:
         0,
         1,
         unit="share",
-        doc="initial share served by competitors (rest are prospects)",
+        doc="initial share served by rivals (prospects if there are none)",
     )
     spend_median: float = param(
         70.0,
@@ -867,6 +867,7 @@ class RunConfig:
     transaction_log: bool = param(
         False, unit="flag", doc="write customer_id, date, amount"
     )
+    start_date: str = param("2025-01-06", doc="calendar date of week 0 (ISO), for the log")
     figures: bool = param(True, unit="flag")
     progress: bool = param(True, unit="flag", doc="progress bar on long runs")
 
@@ -1007,10 +1008,6 @@ def _check_cross_fields(cfg: SimConfig) -> None:
         raise ConfigError(
             f"market.focal_share + market.competitor_share = "
             f"{m.focal_share + m.competitor_share:g}: must be at most 1"
-        )
-    if m.competitor_share > 0 and cfg.competitors.n_competitors == 0:
-        raise ConfigError(
-            "market.competitor_share must be 0 when competitors.n_competitors=0"
         )
     b = cfg.behaviour
     if b.defection_min_per_year > b.defection_max_per_year:
