@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from omegaconf import DictConfig
+from tqdm import tqdm
 
 from sim.config import SimConfig, validate
 from sim.configstore import CONFIG_DIR, register_configs, to_sim_config, to_yaml
@@ -22,9 +25,7 @@ def run_folder_name(cfg: SimConfig) -> str:
     return f"{timestamp()}_{cfg.run.name}_s{cfg.seed}"
 
 
-def execute(
-    cfg: SimConfig, overrides: list[str], dest: Path, quiet: bool = False
-) -> Path:
+def execute(cfg: SimConfig, overrides: list[str], dest: Path, quiet: bool = False) -> Path:
     """Run ``cfg`` and write its complete folder at ``dest`` (or a free variant of it)."""
     from sim.plots import make_run_figures
     from sim.report import write_run_report
@@ -68,11 +69,9 @@ def execute(
     return folder.final
 
 
-def _progress_bar(cfg: SimConfig, quiet: bool) -> object | None:
+def _progress_bar(cfg: SimConfig, quiet: bool) -> tqdm[Any] | None:
     if quiet or not cfg.run.progress or not sys.stderr.isatty() or cfg.run.weeks < 52:
         return None
-    from tqdm import tqdm
-
     return tqdm(total=cfg.run.weeks, unit="week", desc=cfg.run.name, leave=False)
 
 
@@ -87,7 +86,5 @@ def hydra_main(dict_cfg: DictConfig) -> float:
     print(f"results: {folder.resolve()}")
     print(f"report:  {report.resolve()}")
     summary_path = folder / "summary.json"
-    import json
-
     npv = json.loads(summary_path.read_text(encoding="utf-8")).get("npv_profit") or 0.0
     return float(npv)

@@ -10,10 +10,18 @@ internal service quality -> employee satisfaction -> retention and capability
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from numpy.typing import NDArray
 
 type Float = float | NDArray[np.float64]
+
+
+def _f(x: object) -> NDArray[np.float64]:
+    """View scalars and arrays alike as float arrays (keeps the links' types exact)."""
+    return np.asarray(x, dtype=np.float64)
+
 
 WEEKS_PER_YEAR = 52.0
 
@@ -24,7 +32,7 @@ def weekly_probability(p_per_year: Float) -> Float:
     >>> round(float(1 - (1 - weekly_probability(0.2)) ** 52), 12)
     0.2
     """
-    p = np.clip(p_per_year, 0.0, 1.0)
+    p = np.clip(_f(p_per_year), 0.0, 1.0)
     return 1.0 - np.power(1.0 - p, 1.0 / WEEKS_PER_YEAR)
 
 
@@ -34,7 +42,7 @@ def weekly_rate(rate_per_year: Float) -> Float:
     >>> round(float(weekly_rate(52.0)), 4)
     0.6321
     """
-    return 1.0 - np.exp(-np.asarray(rate_per_year) / WEEKS_PER_YEAR)
+    return 1.0 - np.exp(-_f(rate_per_year) / WEEKS_PER_YEAR)
 
 
 # ------------------------------------------------------------- employee side
@@ -48,7 +56,7 @@ def capability(tenure_weeks: Float, new_hire: float, learning_weeks: float) -> F
     >>> round(float(capability(9.0, 0.4, 3.0)), 3)
     0.97
     """
-    return 1.0 - (1.0 - new_hire) * np.exp(-np.asarray(tenure_weeks) / learning_weeks)
+    return 1.0 - (1.0 - new_hire) * np.exp(-_f(tenure_weeks) / learning_weeks)
 
 
 def internal_service_quality(
@@ -78,15 +86,15 @@ def internal_service_quality(
     ...     insecurity_effect=0.15, mirror_effect=0.3))
     0.0
     """
-    perks = perk_effect_max * (1.0 - np.exp(-perks_per_week / perk_scale))
-    overload = np.maximum(np.asarray(work_pressure) - 1.0, 0.0)
+    perks = perk_effect_max * (1.0 - math.exp(-perks_per_week / perk_scale))
+    overload = np.maximum(_f(work_pressure) - 1.0, 0.0)
     return (
-        pay_effect * (np.asarray(pay_ratio) - 1.0)
+        pay_effect * (_f(pay_ratio) - 1.0)
         + perks
         - workload_effect * overload
-        - fatigue_effect * np.asarray(fatigue)
-        - insecurity_effect * np.asarray(insecurity)
-        + mirror_effect * (np.asarray(served_customer_satisfaction) - mirror_reference)
+        - fatigue_effect * _f(fatigue)
+        - insecurity_effect * _f(insecurity)
+        + mirror_effect * (_f(served_customer_satisfaction) - mirror_reference)
     )
 
 
@@ -114,11 +122,10 @@ def p_quit_per_week(
     rate = (
         rate
         * np.exp(
-            -satisfaction_sensitivity
-            * (np.asarray(satisfaction) - reference_satisfaction)
-            + fatigue_sensitivity * np.asarray(fatigue)
+            -satisfaction_sensitivity * (_f(satisfaction) - reference_satisfaction)
+            + fatigue_sensitivity * _f(fatigue)
         )
-        * (1.0 + survivor_effect * np.asarray(insecurity))
+        * (1.0 + survivor_effect * _f(insecurity))
     )
     return weekly_rate(rate)
 
@@ -149,9 +156,7 @@ def work_pressure(desired_hours: float, capacity_hours: float) -> float:
     return desired_hours / capacity_hours
 
 
-def time_ratio(
-    pressure: float, overtime_max_share: float, slack_max: float
-) -> tuple[float, float]:
+def time_ratio(pressure: float, overtime_max_share: float, slack_max: float) -> tuple[float, float]:
     """Time actually given per customer (as a share of the standard) and overtime share.
 
     Under pressure staff first work overtime up to a limit, then cut corners; with slack
@@ -181,8 +186,8 @@ def time_effect(adequacy: Float, curvature: float) -> Float:
     >>> bool(time_effect(1.5, 2.5) - 1.0 < 1.0 - time_effect(0.5, 2.5))
     True
     """
-    a = np.maximum(np.asarray(adequacy), 0.0)
-    return (1.0 - np.exp(-curvature * a)) / (1.0 - np.exp(-curvature))
+    a = np.maximum(_f(adequacy), 0.0)
+    return (1.0 - np.exp(-curvature * a)) / (1.0 - math.exp(-curvature))
 
 
 def service_quality(
@@ -205,9 +210,9 @@ def service_quality(
     """
     total = capability_weight + satisfaction_weight + energy_weight
     person = (
-        capability_weight * np.asarray(capability)
-        + satisfaction_weight * np.asarray(employee_satisfaction)
-        + energy_weight * (1.0 - np.asarray(fatigue))
+        capability_weight * _f(capability)
+        + satisfaction_weight * _f(employee_satisfaction)
+        + energy_weight * (1.0 - _f(fatigue))
     ) / total
     return np.clip(ceiling * person * time_effect(adequacy, curvature), 0.0, 1.0)
 
@@ -218,9 +223,9 @@ def p_failure(quality: Float, problem_proneness: Float, lo: float, hi: float) ->
     >>> float(p_failure(1.0, 1.0, 0.01, 0.5))
     0.01
     """
-    shortfall = 1.0 - np.clip(quality, 0.0, 1.0)
+    shortfall = 1.0 - np.clip(_f(quality), 0.0, 1.0)
     p = lo + (hi - lo) * shortfall**2
-    return np.clip(p * np.sqrt(np.asarray(problem_proneness)), 0.0, 1.0)
+    return np.clip(p * np.sqrt(_f(problem_proneness)), 0.0, 1.0)
 
 
 def p_recovery(
@@ -241,10 +246,8 @@ def p_recovery(
     0.85
     """
     if not empowered:
-        return np.full_like(np.asarray(needed, dtype=float), escalation)
-    covered = np.minimum(
-        budget / np.maximum(np.asarray(needed, dtype=float), 1e-9), 1.0
-    )
+        return np.full_like(_f(needed), escalation)
+    covered = np.minimum(budget / np.maximum(_f(needed), 1e-9), 1.0)
     return escalation + (empowered_max - escalation) * covered
 
 
@@ -257,13 +260,11 @@ def disconfirmation(quality: Float, expectation: Float, loss_weight: float) -> F
     >>> float(disconfirmation(0.7, 0.8, 2.0)), float(disconfirmation(0.9, 0.8, 2.0))
     (-0.2, 0.1)
     """
-    d = np.asarray(quality) - np.asarray(expectation)
+    d = _f(quality) - _f(expectation)
     return np.round(np.where(d < 0, loss_weight * d, d), 12)
 
 
-def satisfaction_target(
-    quality: Float, weighted_disconfirmation: Float, weight: float
-) -> Float:
+def satisfaction_target(quality: Float, weighted_disconfirmation: Float, weight: float) -> Float:
     """Where one encounter pulls satisfaction: quality, shifted by disconfirmation.
 
     ``tanh`` gives diminishing sensitivity at the extremes (SF10).
@@ -271,8 +272,8 @@ def satisfaction_target(
     >>> float(satisfaction_target(0.8, 0.0, 0.8))
     0.8
     """
-    shift = 0.5 * np.tanh(2.0 * weight * np.asarray(weighted_disconfirmation))
-    return np.clip(np.asarray(quality) + shift, 0.0, 1.0)
+    shift = 0.5 * np.tanh(2.0 * weight * _f(weighted_disconfirmation))
+    return np.clip(_f(quality) + shift, 0.0, 1.0)
 
 
 def smooth(stock: Float, target: Float, weight: Float) -> Float:
@@ -301,19 +302,17 @@ def defection_per_year(
     >>> round(float(defection_per_year(0.72, 0.72, steepness=25, lo=0.04, hi=0.9)), 2)
     0.47
     """
-    z = steepness * (np.asarray(threshold) - np.asarray(satisfaction))
+    z = steepness * (_f(threshold) - _f(satisfaction))
     return lo + (hi - lo) / (1.0 + np.exp(-z))
 
 
-def tenure_hazard_factor(
-    tenure_weeks: Float, boost: float, scale_weeks: float
-) -> Float:
+def tenure_hazard_factor(tenure_weeks: Float, boost: float, scale_weeks: float) -> Float:
     """Relative hazard by tenure: new customers leave more easily (§2.1).
 
     >>> float(tenure_hazard_factor(0.0, 1.0, 52.0))
     2.0
     """
-    return 1.0 + boost * np.exp(-np.asarray(tenure_weeks) / scale_weeks)
+    return 1.0 + boost * np.exp(-_f(tenure_weeks) / scale_weeks)
 
 
 def competitive_pull(attraction_of_rivals: Float, intensity: float) -> Float:
@@ -324,32 +323,26 @@ def competitive_pull(attraction_of_rivals: Float, intensity: float) -> Float:
     >>> float(competitive_pull(0.0, 1.0)), float(competitive_pull(3.0, 1.0))
     (0.0, 0.75)
     """
-    a = intensity * np.asarray(attraction_of_rivals)
+    a = intensity * _f(attraction_of_rivals)
     return a / (1.0 + a)
 
 
-def spend_multiplier(
-    tenure_weeks: Float, growth_max: float, scale_weeks: float
-) -> Float:
+def spend_multiplier(tenure_weeks: Float, growth_max: float, scale_weeks: float) -> Float:
     """Spend grows with tenure: m(t) = m_inf - (m_inf - 1) exp(-t / tau) (SF3, §2.3).
 
     >>> float(spend_multiplier(0.0, 1.6, 130.0))
     1.0
     """
-    return growth_max - (growth_max - 1.0) * np.exp(
-        -np.asarray(tenure_weeks) / scale_weeks
-    )
+    return growth_max - (growth_max - 1.0) * np.exp(-_f(tenure_weeks) / scale_weeks)
 
 
-def cost_to_serve_multiplier(
-    tenure_weeks: Float, new_cost: float, scale_weeks: float
-) -> Float:
+def cost_to_serve_multiplier(tenure_weeks: Float, new_cost: float, scale_weeks: float) -> Float:
     """Staff time falls with tenure: c(t) = 1 + (c0 - 1) exp(-t / tau_c) (§2.3).
 
     >>> float(cost_to_serve_multiplier(0.0, 1.6, 13.0))
     1.6
     """
-    return 1.0 + (new_cost - 1.0) * np.exp(-np.asarray(tenure_weeks) / scale_weeks)
+    return 1.0 + (new_cost - 1.0) * np.exp(-_f(tenure_weeks) / scale_weeks)
 
 
 def likelihood_to_recommend(satisfaction: Float) -> NDArray[np.int64]:
@@ -358,7 +351,7 @@ def likelihood_to_recommend(satisfaction: Float) -> NDArray[np.int64]:
     >>> likelihood_to_recommend(np.array([0.0, 0.5, 0.82, 1.0])).tolist()
     [0, 5, 9, 10]
     """
-    return np.minimum(np.floor(np.asarray(satisfaction) * 11.0), 10).astype(np.int64)
+    return np.minimum(np.floor(_f(satisfaction) * 11.0), 10).astype(np.int64)
 
 
 def net_promoter_score(satisfaction: NDArray[np.float64]) -> float:
@@ -379,7 +372,8 @@ def satisfaction_box(satisfaction: Float) -> NDArray[np.int64]:
     >>> satisfaction_box(np.array([0.1, 0.79, 0.8, 1.0])).tolist()
     [1, 4, 5, 5]
     """
-    return np.minimum(np.floor(np.asarray(satisfaction) * 5.0) + 1, 5).astype(np.int64)
+    box: NDArray[np.int64] = np.minimum(np.floor(_f(satisfaction) * 5.0) + 1, 5).astype(np.int64)
+    return box
 
 
 def npv_factor(weeks: Float, annual_rate: float) -> Float:
@@ -388,4 +382,4 @@ def npv_factor(weeks: Float, annual_rate: float) -> Float:
     >>> round(float(npv_factor(52.0, 0.10)), 6)
     0.909091
     """
-    return np.power(1.0 + annual_rate, -np.asarray(weeks) / WEEKS_PER_YEAR)
+    return np.power(1.0 + annual_rate, -_f(weeks) / WEEKS_PER_YEAR)

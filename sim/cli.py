@@ -47,7 +47,7 @@ def compose_config(overrides: Sequence[str]) -> SimConfig:
         with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
             cfg = compose(config_name="config", overrides=own)
         return validate(to_sim_config(cfg))
-    except Exception as exc:  # noqa: BLE001 - every failure becomes one clear line
+    except Exception as exc:
         raise UserError(explain(exc)) from exc
     finally:
         GlobalHydra.instance().clear()
@@ -63,7 +63,7 @@ def expand_sweeps(overrides: Sequence[str]) -> list[list[str]]:
 
     try:
         parsed = OverridesParser.create().parse_overrides(list(overrides))
-    except Exception as exc:  # noqa: BLE001
+    except Exception as exc:
         raise UserError(explain(exc)) from exc
     choices: list[list[str]] = []
     for o in parsed:
@@ -102,9 +102,7 @@ def explain(exc: BaseException) -> str:
         if isinstance(err, OverrideParseException):
             return f"could not parse override: {_first_line(str(err))}"
     for err in chain:
-        if isinstance(err, ConfigKeyError | ValidationError) or isinstance(
-            err, OmegaConfBaseException
-        ):
+        if isinstance(err, (ConfigKeyError | ValidationError, OmegaConfBaseException)):
             return _omegaconf_message(err)
     text = _first_line(str(exc))
     if "No match in the defaults list" in str(exc) or "Could not override" in str(exc):

@@ -105,12 +105,8 @@ class MarketConfig:
         source="SF34",
         doc="median base spend per visit (lognormal; the skew makes the whale curve)",
     )
-    spend_sigma: float = param(
-        0.9, 0, 3, unit="log-sd", source="SF34", doc="dispersion of spend"
-    )
-    visits_per_week: float = param(
-        0.5, 0, 7, unit="visits/week", doc="mean visit frequency"
-    )
+    spend_sigma: float = param(0.9, 0, 3, unit="log-sd", source="SF34", doc="dispersion of spend")
+    visits_per_week: float = param(0.5, 0, 7, unit="visits/week", doc="mean visit frequency")
     visit_dispersion: float = param(
         0.6, 0, 3, unit="log-sd", doc="dispersion of visit frequency across customers"
     )
@@ -137,9 +133,7 @@ class MarketConfig:
         source="SF35",
         doc="premises, systems, overhead; sized by the initial headcount and fixed after",
     )
-    discount_rate: float = param(
-        0.10, 0, 1, unit="1/year", source="SF1", doc="annual rate for NPV"
-    )
+    discount_rate: float = param(0.10, 0, 1, unit="1/year", source="SF1", doc="annual rate for NPV")
     network_degree: int = param(
         8,
         0,
@@ -392,9 +386,7 @@ class OperationsConfig:
         unit="hours",
         doc="staff time a typical customer needs per visit",
     )
-    hours_per_employee_week: float = param(
-        40.0, 1, 80, unit="hours/week", doc="contract hours"
-    )
+    hours_per_employee_week: float = param(40.0, 1, 80, unit="hours/week", doc="contract hours")
     quality_ceiling: float = param(
         0.92,
         0,
@@ -434,9 +426,7 @@ class OperationsConfig:
         source="SF11 §2.6",
         doc="how quickly extra time per customer stops improving quality",
     )
-    quality_noise: float = param(
-        0.06, 0, 1, unit="quality", doc="encounter-to-encounter noise"
-    )
+    quality_noise: float = param(0.06, 0, 1, unit="quality", doc="encounter-to-encounter noise")
     failure_min: float = param(
         0.01, 0, 1, unit="probability", doc="failure probability of a perfect encounter"
     )
@@ -602,9 +592,7 @@ class WorkforceConfig:
     quit_satisfaction_sensitivity: float = param(
         8.0, 0, 50, unit="log-hazard per satisfaction", source="§2.5"
     )
-    quit_fatigue_effect: float = param(
-        1.0, 0, 20, unit="log-hazard at full fatigue", source="§2.6"
-    )
+    quit_fatigue_effect: float = param(1.0, 0, 20, unit="log-hazard at full fatigue", source="§2.6")
     survivor_quit_effect: float = param(
         1.0,
         0,
@@ -622,9 +610,7 @@ class WorkforceConfig:
         doc="a layoff of this share raises insecurity to 63% (saturating)",
     )
     insecurity_weeks: float = param(40.0, 1, 520, unit="weeks", source="SF24 SF25")
-    recruiting_weeks: int = param(
-        4, 0, 52, unit="weeks", source="SF19", doc="vacancy to start"
-    )
+    recruiting_weeks: int = param(4, 0, 52, unit="weeks", source="SF19", doc="vacancy to start")
     hire_cost_weeks_of_wage: float = param(
         6.0,
         0,
@@ -633,9 +619,7 @@ class WorkforceConfig:
         source="SF18",
         doc="recruiting and training cost of one hire (ramp-up losses come on top, emergent)",
     )
-    severance_weeks: float = param(
-        8.0, 0, 104, unit="weeks of wage", doc="paid per layoff"
-    )
+    severance_weeks: float = param(8.0, 0, 104, unit="weeks of wage", doc="paid per layoff")
 
 
 @dataclass
@@ -643,9 +627,7 @@ class CompetitorsConfig:
     """Rival firms: their offer and how they react."""
 
     n_competitors: int = param(3, 0, 50, unit="firms")
-    quality: float = param(
-        0.77, 0, 1, unit="quality", doc="initial service quality of each rival"
-    )
+    quality: float = param(0.77, 0, 1, unit="quality", doc="initial service quality of each rival")
     price_index: float = param(1.0, 0.01, 10, unit="relative price")
     capacity_share: float = param(
         0.5, 0, 1, unit="share of market", doc="most customers one rival can serve"
@@ -663,9 +645,7 @@ class CompetitorsConfig:
     price_weight: float = param(
         3.0, 0, 100, unit="utility per price index", doc="mean customer weight on price"
     )
-    react: bool = param(
-        True, unit="flag", doc="rivals respond to the focal firm's gains"
-    )
+    react: bool = param(True, unit="flag", doc="rivals respond to the focal firm's gains")
     reaction_quality_step: float = param(0.02, 0, 1, unit="quality/quarter")
     reaction_price_step: float = param(0.02, 0, 1, unit="price/quarter")
     target_best_customers: bool = param(
@@ -705,12 +685,8 @@ class ServiceConfig:
         unit="multiplier",
         doc="price by value quintile (tiered only; bottom tier may be priced to leave)",
     )
-    retier_weeks: int = param(
-        13, 1, 520, unit="weeks", doc="how often customers are re-ranked"
-    )
-    level: float = param(
-        1.0, 0, 5, unit="multiplier", doc="service time per visit for everyone"
-    )
+    retier_weeks: int = param(13, 1, 520, unit="weeks", doc="how often customers are re-ranked")
+    level: float = param(1.0, 0, 5, unit="multiplier", doc="service time per visit for everyone")
 
 
 @dataclass
@@ -721,13 +697,9 @@ class StaffingConfig:
     target_utilisation: float = param(
         0.9, 0.1, 2, unit="share", doc="planned load when hiring to demand"
     )
-    layoff_week: int = param(
-        104, 0, None, unit="week", doc="week of the scheduled layoff"
-    )
+    layoff_week: int = param(104, 0, None, unit="week", doc="week of the scheduled layoff")
     layoff_share: float = param(0.15, 0, 1, unit="share of staff")
-    rehire_after_layoff: bool = param(
-        False, unit="flag", doc="replace laid-off staff later"
-    )
+    rehire_after_layoff: bool = param(False, unit="flag", doc="replace laid-off staff later")
     profit_target_margin: float = param(
         0.06,
         -1,
@@ -735,12 +707,8 @@ class StaffingConfig:
         unit="share of revenue",
         doc="quarterly margin below which staff are cut",
     )
-    cut_share: float = param(
-        0.08, 0, 1, unit="share of staff", doc="cut per missed quarter"
-    )
-    min_headcount: int = param(
-        1, 0, None, unit="people", doc="cuts never go below this"
-    )
+    cut_share: float = param(0.08, 0, 1, unit="share of staff", doc="cut per missed quarter")
+    min_headcount: int = param(1, 0, None, unit="people", doc="cuts never go below this")
     replace_quits: bool = param(True, unit="flag", doc="fill vacancies left by quits")
 
 
@@ -755,9 +723,7 @@ class HrConfig:
         unit="share above market",
         doc="0.1 pays 10% above the market wage",
     )
-    perks_per_week: float = param(
-        0.0, 0, None, unit="currency/head/week", source="SF22"
-    )
+    perks_per_week: float = param(0.0, 0, None, unit="currency/head/week", source="SF22")
     fair_process: bool = param(
         False,
         unit="flag",
@@ -864,9 +830,7 @@ class RunConfig:
     weeks: int = param(520, 0, 100_000, unit="weeks", doc="horizon")
     name: str = param("default", doc="label of the run folder")
     results_dir: str = param("results", doc="where run folders are written")
-    transaction_log: bool = param(
-        False, unit="flag", doc="write customer_id, date, amount"
-    )
+    transaction_log: bool = param(False, unit="flag", doc="write customer_id, date, amount")
     start_date: str = param("2025-01-06", doc="calendar date of week 0 (ISO), for the log")
     figures: bool = param(True, unit="flag")
     progress: bool = param(True, unit="flag", doc="progress bar on long runs")
@@ -920,13 +884,9 @@ def _check_value(key: str, value: Any, meta: dict[str, Any]) -> None:
         if isinstance(v, bool) or not isinstance(v, int | float):
             continue
         if not math.isfinite(v):
-            raise ConfigError(
-                f"{key}={v}: not allowed; allowed: {_describe_range(lo, hi)}"
-            )
+            raise ConfigError(f"{key}={v}: not allowed; allowed: {_describe_range(lo, hi)}")
         if (lo is not None and v < lo) or (hi is not None and v > hi):
-            raise ConfigError(
-                f"{key}={value}: out of range; allowed: {_describe_range(lo, hi)}"
-            )
+            raise ConfigError(f"{key}={value}: out of range; allowed: {_describe_range(lo, hi)}")
 
 
 def _validate_node(node: Any, prefix: str) -> None:
@@ -967,9 +927,7 @@ def apply_change(config: SimConfig, change: dict[str, Any], where: str) -> SimCo
         current = getattr(node, name)
         value = _coerce(f"{where}.{dotted}", value, current)
         _check_value(f"{where}.{dotted}", value, dict(ftype.metadata))
-        new = dataclasses.replace(
-            new, **{group: dataclasses.replace(node, **{name: value})}
-        )
+        new = dataclasses.replace(new, **{group: dataclasses.replace(node, **{name: value})})
     _check_cross_fields(new)
     return new
 
@@ -979,9 +937,7 @@ def _coerce(key: str, value: Any, current: Any) -> Any:
         allowed = [m.name for m in type(current)]
         name = value.name if isinstance(value, enum.Enum) else str(value)
         if name not in allowed:
-            raise ConfigError(
-                f"{key}='{value}': unknown option; allowed: {', '.join(allowed)}"
-            )
+            raise ConfigError(f"{key}='{value}': unknown option; allowed: {', '.join(allowed)}")
         return type(current)[name]
     if isinstance(current, bool):
         if isinstance(value, bool):
@@ -1016,29 +972,19 @@ def _check_cross_fields(cfg: SimConfig) -> None:
         )
     if b.detractor_satisfaction > b.referral_intent_satisfaction:
         raise ConfigError(
-            "behaviour.detractor_satisfaction must not exceed behaviour.referral_intent_satisfaction"
+            "behaviour.detractor_satisfaction must not exceed "
+            "behaviour.referral_intent_satisfaction"
         )
     o = cfg.operations
-    weights = (
-        o.quality_capability_weight
-        + o.quality_satisfaction_weight
-        + o.quality_energy_weight
-    )
+    weights = o.quality_capability_weight + o.quality_satisfaction_weight + o.quality_energy_weight
     if weights <= 0:
         raise ConfigError("operations.quality_*_weight: at least one must be positive")
     if o.failure_min > o.failure_max:
-        raise ConfigError(
-            "operations.failure_min must not exceed operations.failure_max"
-        )
+        raise ConfigError("operations.failure_min must not exceed operations.failure_max")
     for name in ("tier_levels", "tier_price"):
         if len(getattr(cfg.service, name)) != 5:
-            raise ConfigError(
-                f"service.{name}: expected 5 numbers, one per value quintile"
-            )
-    if (
-        cfg.staffing.layoff_week > cfg.run.weeks
-        and cfg.staffing.kind is StaffingKind.layoff
-    ):
+            raise ConfigError(f"service.{name}: expected 5 numbers, one per value quintile")
+    if cfg.staffing.layoff_week > cfg.run.weeks and cfg.staffing.kind is StaffingKind.layoff:
         raise ConfigError(
             f"staffing.layoff_week={cfg.staffing.layoff_week}: must be within the horizon "
             f"(run.weeks={cfg.run.weeks})"

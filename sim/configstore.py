@@ -6,10 +6,9 @@ everything past ``to_sim_config`` receives typed dataclasses.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Any
-
-import dataclasses
 
 from hydra.core.config_store import ConfigStore
 from omegaconf import DictConfig, OmegaConf
@@ -28,7 +27,7 @@ def to_sim_config(cfg: DictConfig | dict[str, Any]) -> SimConfig:
     """Convert a composed config into the typed ``SimConfig`` (Hydra's own node dropped)."""
     node = OmegaConf.create(cfg) if isinstance(cfg, dict) else cfg
     merged = OmegaConf.merge(OmegaConf.structured(SimConfig), node)
-    if "hydra" in merged:
+    if isinstance(merged, DictConfig) and "hydra" in merged:
         merged.pop("hydra")
     _reject_unknown_keys(merged, SimConfig(), "")
     result = OmegaConf.to_object(merged)
@@ -41,13 +40,14 @@ def _reject_unknown_keys(node: Any, schema: Any, prefix: str) -> None:
     if not dataclasses.is_dataclass(schema) or not isinstance(node, DictConfig):
         return
     names = [f.name for f in dataclasses.fields(schema)]
-    for key in node.keys():
+    for key in node:
+        key = str(key)
         if key not in names:
             where = prefix.rstrip(".") or "the root config"
             raise ConfigError(
                 f"unknown key '{prefix}{key}'; allowed keys in {where}: {', '.join(names)}"
             )
-        _reject_unknown_keys(node[key], getattr(schema, str(key)), f"{prefix}{key}.")
+        _reject_unknown_keys(node[key], getattr(schema, key), f"{prefix}{key}.")
 
 
 def to_yaml(cfg: SimConfig) -> str:

@@ -58,10 +58,7 @@ WEEKLY_METRICS: dict[str, str] = {
     "referrals": "referrals made by promoters",
     "negative_stories": "negative stories told",
     "revenue": "revenue",
-    **{
-        line: line.removeprefix("cost_").replace("_", " ") + " cost"
-        for line in COST_LINES
-    },
+    **{line: line.removeprefix("cost_").replace("_", " ") + " cost" for line in COST_LINES},
     "total_cost": "sum of all cost lines",
     "profit": "revenue minus total cost",
     "cumulative_profit": "profit to date",
@@ -78,9 +75,7 @@ class MetricsRecorder:
     def __init__(self, weeks: int, extra: tuple[str, ...] = ()) -> None:
         self.names = ("week", *WEEKLY_METRICS, *extra)
         self._col = {name: i for i, name in enumerate(self.names)}
-        self._data: NDArray[np.float64] = np.full(
-            (max(weeks, 0), len(self.names)), np.nan
-        )
+        self._data: NDArray[np.float64] = np.full((max(weeks, 0), len(self.names)), np.nan)
         self.rows = 0
 
     def record(self, values: dict[str, float]) -> None:

@@ -38,9 +38,7 @@ from sim.state import (
 WEEKS_PER_QUARTER = 13
 WEEKS_PER_YEAR = 52
 SERVED_SATISFACTION_WEIGHT = 0.25  # employees feel their customers' mood over ~4 weeks
-VALUE_SCORE_WEIGHT = (
-    1.0 / 26.0
-)  # value used for tiering: revenue smoothed over ~half a year
+VALUE_SCORE_WEIGHT = 1.0 / 26.0  # value used for tiering: revenue smoothed over ~half a year
 RECOVERED_SCAR = 0.5  # a fixed failure is half as memorable as an unfixed one (SF29)
 
 type TransactionSink = Callable[[int, NDArray[np.int64], NDArray[np.float64]], None]
@@ -181,9 +179,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         emp = self.employees
         staff = self.active_employee_rows()
         tiers = c.tier[visitors]
-        levels = (
-            service.service_levels(cfg.service, tiers) * c.service_multiplier[visitors]
-        )
+        levels = service.service_levels(cfg.service, tiers) * c.service_multiplier[visitors]
         need = (
             cfg.operations.standard_hours_per_visit
             * c.cost_to_serve[visitors]
@@ -237,9 +233,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
             weights = np.cumsum(productivity)
             server = staff[
                 np.minimum(
-                    np.searchsorted(
-                        weights, svc.random(n_vis) * weights[-1], side="right"
-                    ),
+                    np.searchsorted(weights, svc.random(n_vis) * weights[-1], side="right"),
                     staff.size - 1,
                 )
             ]
@@ -257,9 +251,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         else:
             server = np.zeros(n_vis, dtype=np.int64)
             quality = np.zeros(n_vis)
-        quality = np.clip(
-            quality + cfg.operations.quality_noise * svc.standard_normal(n_vis), 0, 1
-        )
+        quality = np.clip(quality + cfg.operations.quality_noise * svc.standard_normal(n_vis), 0, 1)
 
         # 6. Failures and recovery.
         failed = svc.random(n_vis) < chain.p_failure(
@@ -268,9 +260,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
             cfg.operations.failure_min,
             cfg.operations.failure_max,
         )
-        experienced = np.where(
-            failed, quality * (1.0 - cfg.operations.failure_severity), quality
-        )
+        experienced = np.where(failed, quality * (1.0 - cfg.operations.failure_severity), quality)
         spend_mult = chain.spend_multiplier(
             c.tenure_weeks[visitors],
             cfg.behaviour.spend_growth_max,
@@ -307,9 +297,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         c.satisfaction[visitors] = chain.smooth(
             c.satisfaction[visitors], target, b.satisfaction_smoothing
         )
-        c.expectation[visitors] = chain.smooth(
-            expect, experienced, b.expectation_adaptation
-        )
+        c.expectation[visitors] = chain.smooth(expect, experienced, b.expectation_adaptation)
         if experienced.size:
             self.reputation = float(
                 chain.smooth(
@@ -331,9 +319,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         costs["cost_marketing"] = acquisition.marketing_budget(
             cfg.acquisition, cfg.market.n_customers
         )
-        costs["cost_fixed"] = (
-            cfg.market.fixed_cost_per_employee_week * cfg.workforce.n_employees
-        )
+        costs["cost_fixed"] = cfg.market.fixed_cost_per_employee_week * cfg.workforce.n_employees
         labour = costs["cost_wages"] + costs["cost_overtime"]
         time_total = float(given.sum())
         allocated = labour * given / time_total if time_total > 0 else np.zeros(n_vis)
@@ -345,18 +331,16 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         c.lifetime_cost[visitors] += cost_v
         c.lifetime_visits[visitors] += 1
         c.value_score[focal] *= 1.0 - VALUE_SCORE_WEIGHT
-        c.value_score[visitors] += (
-            VALUE_SCORE_WEIGHT * revenue_v / np.maximum(price, 1e-9)
-        )
+        c.value_score[visitors] += VALUE_SCORE_WEIGHT * revenue_v / np.maximum(price, 1e-9)
         if self.transaction_sink is not None and n_vis:
             self.transaction_sink(week, visitors.astype(np.int64), revenue_v)
 
         # 9. Employees feel their customers' satisfaction (the satisfaction mirror).
         if n_vis and staff.size:
             served = np.bincount(server, minlength=emp.size)[: emp.size]
-            mood = np.bincount(
-                server, weights=c.satisfaction[visitors], minlength=emp.size
-            )[: emp.size]
+            mood = np.bincount(server, weights=c.satisfaction[visitors], minlength=emp.size)[
+                : emp.size
+            ]
             seen = served > 0
             emp.served_satisfaction[: emp.size][seen] = chain.smooth(
                 emp.served_satisfaction[: emp.size][seen],
@@ -421,9 +405,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
             if n_start
             else float("nan"),
             "nps": chain.net_promoter_score(sat_now),
-            "customer_satisfaction": float(sat_now.mean())
-            if sat_now.size
-            else float("nan"),
+            "customer_satisfaction": float(sat_now.mean()) if sat_now.size else float("nan"),
             "top_box_share": float(np.mean(chain.satisfaction_box(sat_now) == 5))
             if sat_now.size
             else float("nan"),
@@ -474,11 +456,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
 
     def _mean_staff(self, column: str) -> float:
         rows = self.active_employee_rows()
-        return (
-            float(getattr(self.employees, column)[rows].mean())
-            if rows.size
-            else float("nan")
-        )
+        return float(getattr(self.employees, column)[rows].mean()) if rows.size else float("nan")
 
     def _count_customers(self) -> None:
         k = len(self.competitors)
@@ -533,9 +511,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
             emp.tenure_weeks[rows], wf.new_hire_capability, wf.learning_weeks
         )
         emp.disposition[rows] = rng.normal(0.0, wf.satisfaction_disposition_sd, count)
-        emp.satisfaction[rows] = np.clip(
-            wf.satisfaction_baseline + emp.disposition[rows], 0, 1
-        )
+        emp.satisfaction[rows] = np.clip(wf.satisfaction_baseline + emp.disposition[rows], 0, 1)
         emp.fatigue[rows] = 0.0
         emp.served_satisfaction[rows] = 0.84 if initial else self.reputation
         emp.wage_per_week[rows] = hr.wage_per_week(cfg.hr, wf.market_wage_per_week)
@@ -557,9 +533,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         wage = hr.wage_per_week(cfg.hr, cfg.workforce.market_wage_per_week)
         costs["cost_hiring"] = arriving * cfg.workforce.hire_cost_weeks_of_wage * wage
         self.desired_hours_smoothed = float(
-            chain.smooth(
-                self.desired_hours_smoothed, self._desired_hours_at_standard(), 0.125
-            )
+            chain.smooth(self.desired_hours_smoothed, self._desired_hours_at_standard(), 0.125)
         )
         quarter_ended = week > 0 and week % WEEKS_PER_QUARTER == 0
         decision = staffing.decide_staffing(
@@ -583,13 +557,9 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         if decision.layoffs > 0:
             staff = self.active_employee_rows()
             before = staff.size
-            chosen = self.streams["employees"].choice(
-                staff, decision.layoffs, replace=False
-            )
+            chosen = self.streams["employees"].choice(staff, decision.layoffs, replace=False)
             self._separate(np.sort(chosen), LAID_OFF)
-            costs["cost_severance"] = (
-                decision.layoffs * cfg.workforce.severance_weeks * wage
-            )
+            costs["cost_severance"] = decision.layoffs * cfg.workforce.severance_weeks * wage
             shock = chain.layoff_shock(
                 decision.layoffs / before,
                 cfg.workforce.layoff_shock_scale,
@@ -600,9 +570,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
             self._pipeline.clear()
         if decision.new_vacancies > 0:
             start = week + max(1, cfg.workforce.recruiting_weeks)
-            self._pipeline[start] = (
-                self._pipeline.get(start, 0) + decision.new_vacancies
-            )
+            self._pipeline[start] = self._pipeline.get(start, 0) + decision.new_vacancies
         return arriving, decision.layoffs
 
     def _employees_react(
@@ -638,9 +606,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
             insecurity_effect=wf.insecurity_effect,
             mirror_effect=wf.customer_mirror_effect,
         )
-        target = np.clip(
-            wf.satisfaction_baseline + emp.disposition[staff] + isq, 0.0, 1.0
-        )
+        target = np.clip(wf.satisfaction_baseline + emp.disposition[staff] + isq, 0.0, 1.0)
         emp.satisfaction[staff] = chain.smooth(
             emp.satisfaction[staff], target, 1.0 / wf.satisfaction_weeks
         )
@@ -747,15 +713,9 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
                 c.quality_sensitivity[rows] * rival.quality
                 - c.price_sensitivity[rows] * rival.price_index
                 + math.log(rival.room)
-                + (
-                    self.config.competitors.targeting_utility * top
-                    if rival.targeting
-                    else 0.0
-                )
+                + (self.config.competitors.targeting_utility * top if rival.targeting else 0.0)
             )
-        gumbel = -np.log(
-            -np.log(self.streams["churn"].random((rows.size, k)) + 1e-300) + 1e-300
-        )
+        gumbel = -np.log(-np.log(self.streams["churn"].random((rows.size, k)) + 1e-300) + 1e-300)
         best = np.argmax(utility + gumbel, axis=1)
         return np.array([r.firm_id for r in self.competitors], dtype=np.int8)[best]
 
@@ -787,12 +747,9 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         if degree == 0 or promoters.size == 0:
             return 0, np.zeros(0, dtype=np.int64)
         acting = promoters[
-            wom.random(promoters.size)
-            < chain.weekly_rate(b.referrals_per_promoter_year)
+            wom.random(promoters.size) < chain.weekly_rate(b.referrals_per_promoter_year)
         ]
-        targets = self.contacts[acting, wom.integers(0, degree, acting.size)].astype(
-            np.int64
-        )
+        targets = self.contacts[acting, wom.integers(0, degree, acting.size)].astype(np.int64)
         eligible = c.firm[targets] != FOCAL
         targets, referrers = targets[eligible], acting[eligible]
         barrier = np.where(c.firm[targets] > 0, np.exp(-c.switching_cost[targets]), 1.0)
@@ -806,9 +763,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         c.lifetime_cost[referrers] += reward
         return int(acting.size), targets
 
-    def _tell_stories(
-        self, tellers: NDArray[np.int64], wom: np.random.Generator
-    ) -> int:
+    def _tell_stories(self, tellers: NDArray[np.int64], wom: np.random.Generator) -> int:
         cfg, c = self.config, self.customers
         reach, degree = cfg.behaviour.negative_wom_reach, self.contacts.shape[1]
         if tellers.size == 0 or reach == 0 or degree == 0:
@@ -834,9 +789,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         rng = self.streams["acquisition"]
         u = rng.random(c.n)
         p_shop = np.zeros(c.n)
-        p_shop[c.firm == PROSPECT] = chain.weekly_rate(
-            cfg.market.prospect_shopping_per_year
-        )
+        p_shop[c.firm == PROSPECT] = chain.weekly_rate(cfg.market.prospect_shopping_per_year)
         rival_rows = c.firm > 0
         p_shop[rival_rows] = chain.weekly_rate(cfg.competitors.churn_per_year)
         lapse = chain.weekly_probability(cfg.market.lapse_per_year)
@@ -866,9 +819,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         utility[:, 0] = np.where(aware, focal_u, -np.inf)
         current = c.firm[shoppers]
         for j, rival in enumerate(self.competitors, start=1):
-            inertia = np.where(
-                current == rival.firm_id, c.switching_cost[shoppers], 0.0
-            )
+            inertia = np.where(current == rival.firm_id, c.switching_cost[shoppers], 0.0)
             if rival.room > 0 or np.any(current == rival.firm_id):
                 utility[:, j] = (
                     qw * rival.quality
@@ -895,7 +846,8 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
             c.lifetime_cost[wins] += budget / wins.size
         else:
             self.unallocated_cost += budget
-        return wins
+        won: NDArray[np.int64] = wins.astype(np.int64)
+        return won
 
     def _close_year(self) -> None:
         c = self.customers
@@ -914,9 +866,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
 
     # ------------------------------------------------------------------- run
 
-    def run(
-        self, weeks: int | None = None, progress: Callable[[int], None] | None = None
-    ) -> None:
+    def run(self, weeks: int | None = None, progress: Callable[[int], None] | None = None) -> None:
         """Run for ``weeks`` (default: the configured horizon)."""
         for _ in range(self.config.run.weeks if weeks is None else weeks):
             self.step()

@@ -98,9 +98,7 @@ class TransactionLog:
         self._rows = 0
         self.total_rows = 0
 
-    def __call__(
-        self, week: int, ids: NDArray[np.int64], amounts: NDArray[np.float64]
-    ) -> None:
+    def __call__(self, week: int, ids: NDArray[np.int64], amounts: NDArray[np.float64]) -> None:
         """Receive one week's purchases (the model's transaction sink)."""
         self._parts.append((week, ids.copy(), amounts.copy()))
         self._rows += ids.size
@@ -112,9 +110,7 @@ class TransactionLog:
         if not self._parts:
             return
         ids = np.concatenate([p[1] for p in self._parts])
-        weeks = np.concatenate(
-            [np.full(p[1].size, p[0], dtype=np.int32) for p in self._parts]
-        )
+        weeks = np.concatenate([np.full(p[1].size, p[0], dtype=np.int32) for p in self._parts])
         amounts = np.concatenate([p[2] for p in self._parts])
         dates = self.start + weeks.astype("timedelta64[D]") * 7
         table = pa.table(
@@ -143,9 +139,7 @@ def _json_safe(value: Any) -> Any:
 def write_json(path: Path, data: dict[str, Any]) -> None:
     """Write JSON (NaN and infinity become null, as JSON has no such numbers)."""
     clean = {k: _json_safe(v) for k, v in data.items()}
-    path.write_text(
-        json.dumps(clean, indent=2, sort_keys=False) + "\n", encoding="utf-8"
-    )
+    path.write_text(json.dumps(clean, indent=2, sort_keys=False) + "\n", encoding="utf-8")
 
 
 def write_tables(folder: Path, result: RunResult) -> None:

@@ -35,9 +35,7 @@ def customer_ledger(model: ServiceProfitChainModel) -> pd.DataFrame:
     c = model.customers
     rows = np.flatnonzero(c.acquisitions > 0)
     firm = c.firm[rows]
-    status = np.where(
-        firm == FOCAL, "focal", np.where(firm == PROSPECT, "prospect", "rival")
-    )
+    status = np.where(firm == FOCAL, "focal", np.where(firm == PROSPECT, "prospect", "rival"))
     source = np.where(
         c.initial_customer[rows],
         "initial",
@@ -47,9 +45,7 @@ def customer_ledger(model: ServiceProfitChainModel) -> pd.DataFrame:
     order = np.argsort(-revenue, kind="stable")
     quintile = np.empty(rows.size, dtype=np.int64)
     quintile[order] = np.arange(rows.size) * 5 // max(rows.size, 1) + 1
-    tier = pd.array(
-        np.where(firm == FOCAL, c.tier[rows].astype(np.int64) + 1, 0), dtype="Int64"
-    )
+    tier = pd.array(np.where(firm == FOCAL, c.tier[rows].astype(np.int64) + 1, 0), dtype="Int64")
     tier[firm != FOCAL] = pd.NA
     return pd.DataFrame(
         {
@@ -83,9 +79,7 @@ def customer_ledger(model: ServiceProfitChainModel) -> pd.DataFrame:
 def employee_ledger(model: ServiceProfitChainModel) -> pd.DataFrame:
     """One row per person who ever worked for the focal firm."""
     e = model.employees
-    reasons = np.array(
-        [EXIT_REASONS[int(r)] for r in e.column("exit_reason")], dtype=object
-    )
+    reasons = np.array([EXIT_REASONS[int(r)] for r in e.column("exit_reason")], dtype=object)
     return pd.DataFrame(
         {
             "employee_id": np.arange(e.size, dtype=np.int64),
@@ -115,9 +109,7 @@ def whale_curve(lifetime_profit: np.ndarray[Any, Any]) -> pd.DataFrame:
     return pd.DataFrame({"customer_share": share, "profit_share": cum})
 
 
-def top_share_of_profit(
-    lifetime_profit: np.ndarray[Any, Any], top: float = 0.2
-) -> float:
+def top_share_of_profit(lifetime_profit: np.ndarray[Any, Any], top: float = 0.2) -> float:
     """Share of total profit earned by the most profitable ``top`` share of customers.
 
     >>> round(top_share_of_profit(np.array([5.0, 1.0, -1.0, 0.0, 0.0]), 0.2), 3)
@@ -145,13 +137,9 @@ def summarise(
         retention = float(weekly["customer_retention_annualised"].mean())
     return {
         "seed": model.config.seed,
-        "weeks": int(len(weekly)),
-        "npv_profit": float(weekly["discounted_profit"].iloc[-1])
-        if len(weekly)
-        else 0.0,
-        "cumulative_profit": float(weekly["cumulative_profit"].iloc[-1])
-        if len(weekly)
-        else 0.0,
+        "weeks": len(weekly),
+        "npv_profit": float(weekly["discounted_profit"].iloc[-1]) if len(weekly) else 0.0,
+        "cumulative_profit": float(weekly["cumulative_profit"].iloc[-1]) if len(weekly) else 0.0,
         "revenue_total": float(weekly["revenue"].sum()),
         "annual_retention": retention,
         "annual_defection": 1.0 - retention,
@@ -167,9 +155,7 @@ def summarise(
         "customers_end": model.n_focal_customers,
         "employees_end": model.headcount,
         "top20_profit_share": top_share_of_profit(profit, 0.2),
-        "unprofitable_share": float(np.mean(profit < 0))
-        if profit.size
-        else float("nan"),
+        "unprofitable_share": float(np.mean(profit < 0)) if profit.size else float("nan"),
     }
 
 

@@ -44,9 +44,7 @@ def make_streams(seed: int) -> dict[str, np.random.Generator]:
     """
     return {
         name: np.random.Generator(
-            np.random.PCG64(
-                np.random.SeedSequence(entropy=seed, spawn_key=(stream_key(name),))
-            )
+            np.random.PCG64(np.random.SeedSequence(entropy=seed, spawn_key=(stream_key(name),)))
         )
         for name in STREAMS
     }

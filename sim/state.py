@@ -93,9 +93,7 @@ def new_population(cfg: SimConfig, rng: np.random.Generator) -> CustomerState:
     # Tenures of existing relationships: exponential, mean five years (SF6's half-life).
     tenure = np.where(firm >= 0, np.floor(rng.exponential(260.0, n)), 0.0)
     spend = m.spend_median * rng.lognormal(0.0, m.spend_sigma, n)
-    visits = np.minimum(
-        m.visits_per_week * _lognormal_mean_one(rng, m.visit_dispersion, n), 1.0
-    )
+    visits = np.minimum(m.visits_per_week * _lognormal_mean_one(rng, m.visit_dispersion, n), 1.0)
     cts = _lognormal_mean_one(rng, m.cost_to_serve_sigma, n)
     threshold = np.clip(
         rng.normal(b.retention_threshold_mean, b.retention_threshold_sd, n), 0.0, 1.0
@@ -137,9 +135,7 @@ def new_population(cfg: SimConfig, rng: np.random.Generator) -> CustomerState:
     )
 
 
-def small_world_contacts(
-    n: int, degree: int, rewiring: float, rng: np.random.Generator
-) -> I32:
+def small_world_contacts(n: int, degree: int, rewiring: float, rng: np.random.Generator) -> I32:
     """Contacts of each person: a ring lattice over a random order, partly rewired.
 
     Returns an ``(n, degree)`` array of contact rows (Watts-Strogatz style, stored as a
@@ -157,7 +153,8 @@ def small_world_contacts(
     contacts[rewire] = rng.integers(0, n, int(rewire.sum()))
     self_loops = contacts == np.arange(n)[:, None]
     contacts[self_loops] = (np.nonzero(self_loops)[0] + 1) % n
-    return contacts.astype(np.int32)
+    result: I32 = contacts.astype(np.int32)
+    return result
 
 
 class EmployeeState:

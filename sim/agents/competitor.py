@@ -26,9 +26,7 @@ class Competitor(mesa.Agent):  # type: ignore[misc]
         self.firm_id = firm_id
         self.quality = cfg.quality
         self.price_index = cfg.price_index
-        self.capacity = max(
-            1, round(cfg.capacity_share * model.config.market.n_customers)
-        )
+        self.capacity = max(1, round(cfg.capacity_share * model.config.market.n_customers))
         self.customers = 0
         self.customers_last_quarter = 0
         self.targeting = False
@@ -37,7 +35,7 @@ class Competitor(mesa.Agent):  # type: ignore[misc]
     @property
     def share(self) -> float:
         """Share of the market this rival serves."""
-        return self.customers / max(1, self.model.config.market.n_customers)
+        return float(self.customers / max(1, self.model.config.market.n_customers))
 
     @property
     def room(self) -> float:

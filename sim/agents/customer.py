@@ -32,14 +32,10 @@ class Customer(mesa.Agent):  # type: ignore[misc]
     price_sensitivity = StateColumn("customers", "weight on price in choices")
     quality_sensitivity = StateColumn("customers", "weight on quality in choices")
     switching_cost = StateColumn("customers", "switching barrier (log-hazard)")
-    threshold = StateColumn(
-        "customers", "satisfaction at the defection curve's midpoint"
-    )
+    threshold = StateColumn("customers", "satisfaction at the defection curve's midpoint")
     referred = StateColumn("customers", "was acquired through a referral")
     lifetime_revenue = StateColumn("customers", "revenue from this person, all spells")
-    lifetime_cost = StateColumn(
-        "customers", "cost of serving and acquiring this person"
-    )
+    lifetime_cost = StateColumn("customers", "cost of serving and acquiring this person")
 
     def __init__(self, model: ServiceProfitChainModel, row: int) -> None:
         super().__init__(model)
@@ -63,6 +59,4 @@ class Customer(mesa.Agent):  # type: ignore[misc]
     def as_dict(self) -> dict[str, Any]:
         """All state of this customer, for inspection."""
         table = self.model.customers
-        return {
-            name: getattr(table, name)[self.row].item() for name in table.column_names()
-        }
+        return {name: getattr(table, name)[self.row].item() for name in table.column_names()}

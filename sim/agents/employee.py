@@ -20,9 +20,7 @@ class Employee(mesa.Agent):  # type: ignore[misc]
     """
 
     tenure_weeks = StateColumn("employees", "weeks since hire")
-    capability = StateColumn(
-        "employees", "productivity and skill, 0-1 (learning curve)"
-    )
+    capability = StateColumn("employees", "productivity and skill, 0-1 (learning curve)")
     satisfaction = StateColumn("employees", "job satisfaction, 0-1")
     fatigue = StateColumn("employees", "smoothed overtime load, 0-1")
     served_satisfaction = StateColumn("employees", "satisfaction of customers served")

@@ -13,9 +13,7 @@ def awareness(cfg: AcquisitionConfig) -> float:
     >>> awareness(AcquisitionConfig(marketing_per_1000_people_week=0.0, base_awareness=0.3))
     0.3
     """
-    reach = 1.0 - math.exp(
-        -cfg.marketing_per_1000_people_week / cfg.marketing_reference
-    )
+    reach = 1.0 - math.exp(-cfg.marketing_per_1000_people_week / cfg.marketing_reference)
     return cfg.base_awareness + (1.0 - cfg.base_awareness) * reach
 
 

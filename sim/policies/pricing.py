@@ -19,7 +19,5 @@ def price_paid(
     ...            np.array([0.0, 30.0]), np.ones(2)).tolist()
     [0.8, 1.0]
     """
-    discount = np.where(
-        tenure_weeks < cfg.discount_weeks, cfg.new_customer_discount, 0.0
-    )
+    discount = np.where(tenure_weeks < cfg.discount_weeks, cfg.new_customer_discount, 0.0)
     return cfg.price_index * tier_price * (1.0 - discount)

@@ -50,9 +50,7 @@ def decide_staffing(cfg: StaffingConfig, s: StaffingSnapshot) -> StaffingDecisio
     if cfg.kind is StaffingKind.demand:
         target = max(
             cfg.min_headcount,
-            math.ceil(
-                s.desired_hours / (s.hours_per_employee * cfg.target_utilisation)
-            ),
+            math.ceil(s.desired_hours / (s.hours_per_employee * cfg.target_utilisation)),
         )
     elif cfg.kind is StaffingKind.layoff and s.week == cfg.layoff_week:
         layoffs = min(s.headcount, round(cfg.layoff_share * s.headcount))
@@ -68,11 +66,5 @@ def decide_staffing(cfg: StaffingConfig, s: StaffingSnapshot) -> StaffingDecisio
             target = s.headcount - layoffs
     target = max(target, 0)
     staffed = s.headcount - layoffs + s.in_pipeline
-    vacancies = (
-        max(0, target - staffed)
-        if cfg.replace_quits or target > s.target_headcount
-        else 0
-    )
-    return StaffingDecision(
-        target_headcount=target, layoffs=layoffs, new_vacancies=vacancies
-    )
+    vacancies = max(0, target - staffed) if cfg.replace_quits or target > s.target_headcount else 0
+    return StaffingDecision(target_headcount=target, layoffs=layoffs, new_vacancies=vacancies)
