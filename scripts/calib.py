@@ -1,10 +1,13 @@
 """Quick calibration printout (development aid)."""
 
-import sys, time
+import sys
+import time
+
 import numpy as np
+from omegaconf import OmegaConf
+
 from sim.config import SimConfig
 from sim.model import ServiceProfitChainModel
-from omegaconf import OmegaConf
 
 
 def run(overrides, seeds=(0, 1)):

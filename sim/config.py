@@ -178,7 +178,7 @@ class BehaviourConfig:
     """How customers turn experiences into satisfaction, loyalty and word of mouth."""
 
     satisfaction_smoothing: float = param(
-        0.3,
+        0.05,
         0,
         1,
         unit="weight/encounter",
@@ -210,7 +210,7 @@ class BehaviourConfig:
         doc="how much more a negative disconfirmation weighs than a positive one",
     )
     retention_threshold_mean: float = param(
-        0.75,
+        0.79,
         0,
         1,
         unit="satisfaction",
@@ -218,15 +218,23 @@ class BehaviourConfig:
         doc="satisfaction at which the defection curve is at its midpoint (s0)",
     )
     retention_threshold_sd: float = param(
-        0.05,
+        0.01,
         0,
         0.5,
         unit="satisfaction",
         source="SF10",
         doc="spread of s0 across customers (some are hard to please)",
     )
+    satisfaction_bias_sd: float = param(
+        0.05,
+        0,
+        0.5,
+        unit="satisfaction",
+        source="SF7 SF10",
+        doc="spread of a persistent personal offset in how service quality is felt",
+    )
     retention_steepness: float = param(
-        25.0,
+        80.0,
         0,
         200,
         unit="1/satisfaction",
@@ -234,20 +242,20 @@ class BehaviourConfig:
         doc="steepness k of the satisfaction-to-defection logistic",
     )
     defection_max_per_year: float = param(
-        0.9,
+        6.0,
         0,
-        1,
-        unit="1/year",
-        source="§2.2",
-        doc="defection hazard of a very dissatisfied customer",
+        52,
+        unit="1/year (rate)",
+        source="§2.2 SF7",
+        doc="defection hazard rate of a very dissatisfied customer in a contested market",
     )
     defection_min_per_year: float = param(
         0.04,
         0,
-        1,
-        unit="1/year",
+        52,
+        unit="1/year (rate)",
         source="§2.2",
-        doc="defection hazard of a delighted customer",
+        doc="defection hazard rate of a delighted customer",
     )
     new_customer_hazard_boost: float = param(
         1.0,
@@ -388,7 +396,7 @@ class OperationsConfig:
     )
     hours_per_employee_week: float = param(40.0, 1, 80, unit="hours/week", doc="contract hours")
     quality_ceiling: float = param(
-        0.92,
+        0.95,
         0,
         1,
         unit="quality",

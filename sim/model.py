@@ -31,6 +31,7 @@ from sim.state import (
     QUIT,
     CustomerState,
     EmployeeState,
+    baseline_quality,
     new_population,
     small_world_contacts,
 )
@@ -96,7 +97,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         self._pipeline: dict[int, int] = {}
 
         # Firm-level stocks.
-        self.reputation = 0.84
+        self.reputation = baseline_quality(cfg)
         self.service_standard = 1.0
         self.job_insecurity = 0.0
         self.work_pressure = 0.0
@@ -115,6 +116,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         self._year_headcount_sum = 0.0
         self.annual_employee_turnover: list[float] = []
         self.unallocated_cost = 0.0
+        self._policy_changed = False
         self.metrics = MetricsRecorder(
             cfg.run.weeks,
             tuple(f"customers_rival_{c.firm_id}" for c in self.competitors),
@@ -146,7 +148,6 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         self._policy_changed = True
 
     def _apply_due_changes(self) -> None:
-        self._policy_changed = False
         while self._pending_changes and self._pending_changes[0].week <= self.week:
             change = self._pending_changes.pop(0)
             self.set_policy(dict(change.set))
@@ -293,7 +294,8 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         b = cfg.behaviour
         expect = c.expectation[visitors]
         d = chain.disconfirmation(experienced, expect, b.loss_weight)
-        target = chain.satisfaction_target(experienced, d, b.disconfirmation_weight)
+        felt = np.clip(experienced + c.satisfaction_bias[visitors], 0.0, 1.0)
+        target = chain.satisfaction_target(felt, d, b.disconfirmation_weight)
         c.satisfaction[visitors] = chain.smooth(
             c.satisfaction[visitors], target, b.satisfaction_smoothing
         )
@@ -448,6 +450,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         for rival in self.competitors:
             values[f"customers_rival_{rival.firm_id}"] = rival.customers
         self.metrics.record(values)
+        self._policy_changed = False
         self.week += 1
         if self.week % WEEKS_PER_YEAR == 0:
             self._close_year()
@@ -513,7 +516,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         emp.disposition[rows] = rng.normal(0.0, wf.satisfaction_disposition_sd, count)
         emp.satisfaction[rows] = np.clip(wf.satisfaction_baseline + emp.disposition[rows], 0, 1)
         emp.fatigue[rows] = 0.0
-        emp.served_satisfaction[rows] = 0.84 if initial else self.reputation
+        emp.served_satisfaction[rows] = baseline_quality(cfg) if initial else self.reputation
         emp.wage_per_week[rows] = hr.wage_per_week(cfg.hr, wf.market_wage_per_week)
         emp.hired_week[rows] = self.week - emp.tenure_weeks[rows].astype(np.int32)
         for row in rows:
@@ -724,7 +727,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         c.firm[rows] = FOCAL
         c.tenure_weeks[rows] = 0.0
         c.expectation[rows] = self.reputation
-        c.satisfaction[rows] = self.reputation
+        c.satisfaction[rows] = np.clip(self.reputation + c.satisfaction_bias[rows], 0.0, 1.0)
         c.referred[rows] = referred
         c.failure_scar[rows] = 0.0
         c.acquisitions[rows] += 1

@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 from numpy.typing import NDArray
 
+from sim import chain
 from sim.config import SimConfig
 
 type F64 = NDArray[np.float64]
@@ -50,6 +51,7 @@ class CustomerState:
     quality_sensitivity: F64
     switching_cost: F64
     threshold: F64
+    satisfaction_bias: F64
     referred: B
     failure_scar: F64
     negative_stories: F64
@@ -72,6 +74,24 @@ class CustomerState:
     def column_names(self) -> list[str]:
         """Names of all state columns."""
         return [f.name for f in fields(self)]
+
+
+def baseline_quality(cfg: SimConfig) -> float:
+    """Encounter quality of experienced, rested staff at baseline satisfaction and load."""
+    o = cfg.operations
+    return float(
+        chain.service_quality(
+            1.0,
+            cfg.workforce.satisfaction_baseline,
+            0.0,
+            1.0,
+            capability_weight=o.quality_capability_weight,
+            satisfaction_weight=o.quality_satisfaction_weight,
+            energy_weight=o.quality_energy_weight,
+            curvature=o.time_effect_curvature,
+            ceiling=o.quality_ceiling,
+        )
+    )
 
 
 def _lognormal_mean_one(rng: np.random.Generator, sigma: float, n: int) -> F64:
@@ -98,10 +118,13 @@ def new_population(cfg: SimConfig, rng: np.random.Generator) -> CustomerState:
     threshold = np.clip(
         rng.normal(b.retention_threshold_mean, b.retention_threshold_sd, n), 0.0, 1.0
     )
-    # Existing customers start where a steady state would have them: expectations near
-    # the quality they get, satisfaction near the top box.
-    satisfaction = np.clip(rng.normal(0.84, 0.04, n), 0.0, 1.0)
-    expectation = np.clip(rng.normal(0.84, 0.03, n), 0.0, 1.0)
+    # Existing customers start where a steady state would have them: expectations at
+    # the quality a rested, experienced, normally loaded staff delivers.
+    # Some people are harder to please than others, persistently (SF10).
+    bias = rng.normal(0.0, b.satisfaction_bias_sd, n) if b.satisfaction_bias_sd > 0 else np.zeros(n)
+    q0 = baseline_quality(cfg)
+    satisfaction = np.clip(rng.normal(q0, 0.03, n) + bias, 0.0, 1.0)
+    expectation = np.clip(rng.normal(q0, 0.02, n), 0.0, 1.0)
     qw = cfg.competitors.quality_weight * _lognormal_mean_one(rng, 0.3, n)
     pw = cfg.competitors.price_weight * _lognormal_mean_one(rng, 0.5, n)
     switching = m.switching_cost_mean * _lognormal_mean_one(rng, 0.5, n)
@@ -119,6 +142,7 @@ def new_population(cfg: SimConfig, rng: np.random.Generator) -> CustomerState:
         quality_sensitivity=qw,
         switching_cost=switching,
         threshold=threshold,
+        satisfaction_bias=bias,
         referred=np.zeros(n, dtype=bool),
         failure_scar=np.zeros(n),
         negative_stories=np.zeros(n),

@@ -30,7 +30,9 @@ def run_sim(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_run_writes_a_complete_folder(tmp_path):
-    result = run_sim(*SMALL, f"run.results_dir={tmp_path}", "run.transaction_log=true", cwd=tmp_path)
+    result = run_sim(
+        *SMALL, f"run.results_dir={tmp_path}", "run.transaction_log=true", cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     folders = list((tmp_path / "runs").iterdir())
     assert len(folders) == 1

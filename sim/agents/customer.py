@@ -33,6 +33,7 @@ class Customer(mesa.Agent):  # type: ignore[misc]
     quality_sensitivity = StateColumn("customers", "weight on quality in choices")
     switching_cost = StateColumn("customers", "switching barrier (log-hazard)")
     threshold = StateColumn("customers", "satisfaction at the defection curve's midpoint")
+    satisfaction_bias = StateColumn("customers", "persistent offset in how quality is felt")
     referred = StateColumn("customers", "was acquired through a referral")
     lifetime_revenue = StateColumn("customers", "revenue from this person, all spells")
     lifetime_cost = StateColumn("customers", "cost of serving and acquiring this person")
