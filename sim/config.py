@@ -836,6 +836,13 @@ class RunConfig:
     """Horizon and outputs of one run."""
 
     weeks: int = param(520, 0, 100_000, unit="weeks", doc="horizon")
+    burn_in_weeks: int = param(
+        104,
+        0,
+        5200,
+        unit="weeks",
+        doc="weeks simulated before week 0 (nothing recorded) so the baseline starts steady",
+    )
     name: str = param("default", doc="label of the run folder")
     results_dir: str = param("results", doc="where run folders are written")
     transaction_log: bool = param(False, unit="flag", doc="write customer_id, date, amount")

@@ -105,6 +105,18 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         self.tier_cutoffs = np.zeros(service.N_TIERS - 1)
         self._retier()
 
+        self._warming_up = cfg.run.burn_in_weeks > 0
+        self._start_records()
+        for _ in range(cfg.run.burn_in_weeks):
+            # The unwrapped step: burn-in weeks do not advance Mesa's clock.
+            ServiceProfitChainModel.step(self)
+        if self._warming_up:
+            self._end_burn_in()
+        self._apply_due_changes()
+
+    def _start_records(self) -> None:
+        cfg = self.config
+        self.week = 0
         self.cumulative_profit = 0.0
         self.discounted_profit = 0.0
         self._quarter_revenue = 0.0
@@ -121,7 +133,42 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
             cfg.run.weeks,
             tuple(f"customers_rival_{c.firm_id}" for c in self.competitors),
         )
-        self._apply_due_changes()
+
+    def _end_burn_in(self) -> None:
+        """Start the books, ledgers and clock afresh from the warmed-up state.
+
+        The burn-in lets the population reach the model's own steady state (the
+        hard-to-please leave early, expectations settle) before anything is recorded.
+        """
+        self._warming_up = False
+        weeks = self.config.run.burn_in_weeks
+        c = self.customers
+        focal = c.firm == FOCAL
+        c.lifetime_revenue[:] = 0.0
+        c.lifetime_cost[:] = 0.0
+        c.lifetime_visits[:] = 0
+        c.acquisitions[:] = focal
+        c.first_acquired_week[:] = np.where(focal, 0, -1)
+        c.last_exit_week[:] = -1
+        c.exit_destination[:] = PROSPECT
+        c.initial_customer[:] = focal
+        c.referred[~focal] = False
+        # Keep only current staff in the employee ledger, in their existing order.
+        old, staff = self.employees, self.active_employee_rows()
+        fresh = EmployeeState(max(8, 2 * staff.size))
+        rows = fresh.add(staff.size)
+        for name, _ in EmployeeState.COLUMNS:
+            getattr(fresh, name)[rows] = getattr(old, name)[staff]
+        fresh.hired_week[rows] -= weeks
+        self.employees = fresh
+        agents = self._employee_agents
+        self._employee_agents = {}
+        for new_row, old_row in zip(rows, staff, strict=True):
+            agent = agents[int(old_row)]
+            agent.row = int(new_row)
+            self._employee_agents[int(new_row)] = agent
+        self._pipeline = {week - weeks: n for week, n in self._pipeline.items()}
+        self._start_records()
 
     # ------------------------------------------------------------------ views
 
@@ -158,7 +205,8 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         """Advance the world by one week."""
         cfg = self.config
         week = self.week
-        self._apply_due_changes()
+        if not self._warming_up:
+            self._apply_due_changes()
         c = self.customers
         costs = dict.fromkeys(COST_LINES, 0.0)
 
@@ -334,7 +382,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         c.lifetime_visits[visitors] += 1
         c.value_score[focal] *= 1.0 - VALUE_SCORE_WEIGHT
         c.value_score[visitors] += VALUE_SCORE_WEIGHT * revenue_v / np.maximum(price, 1e-9)
-        if self.transaction_sink is not None and n_vis:
+        if self.transaction_sink is not None and n_vis and not self._warming_up:
             self.transaction_sink(week, visitors.astype(np.int64), revenue_v)
 
         # 9. Employees feel their customers' satisfaction (the satisfaction mirror).
@@ -449,7 +497,8 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         }
         for rival in self.competitors:
             values[f"customers_rival_{rival.firm_id}"] = rival.customers
-        self.metrics.record(values)
+        if not self._warming_up:
+            self.metrics.record(values)
         self._policy_changed = False
         self.week += 1
         if self.week % WEEKS_PER_YEAR == 0:
