@@ -118,9 +118,9 @@ def p_quit_per_week(
     >>> round(float(1 - (1 - p) ** 52), 3)
     0.18
     """
-    rate = -np.log(1.0 - base_per_year) if base_per_year < 1 else base_per_year
+    base_rate = -math.log(1.0 - min(base_per_year, 0.999))
     rate = (
-        rate
+        base_rate
         * np.exp(
             -satisfaction_sensitivity * (_f(satisfaction) - reference_satisfaction)
             + fatigue_sensitivity * _f(fatigue)

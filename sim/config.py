@@ -167,8 +167,8 @@ class MarketConfig:
     lapse_per_year: float = param(
         0.03,
         0,
-        1,
-        unit="1/year",
+        0.99,
+        unit="probability/year",
         doc="leaving the category for reasons unrelated to service",
     )
 
@@ -190,7 +190,7 @@ class BehaviourConfig:
         0,
         1,
         unit="weight/encounter",
-        source="§2.2 SF37",
+        source="§2.2",
         doc="how fast expectations follow experienced quality",
     )
     disconfirmation_weight: float = param(
@@ -592,10 +592,10 @@ class WorkforceConfig:
     quit_per_year: float = param(
         0.18,
         0,
-        5,
-        unit="1/year",
+        0.99,
+        unit="probability/year",
         source="SF6 SF22",
-        doc="quit hazard at baseline satisfaction",
+        doc="chance of quitting within a year at baseline satisfaction",
     )
     quit_satisfaction_sensitivity: float = param(
         8.0, 0, 50, unit="log-hazard per satisfaction", source="§2.5"
@@ -618,7 +618,7 @@ class WorkforceConfig:
         doc="a layoff of this share raises insecurity to 63% (saturating)",
     )
     insecurity_weeks: float = param(40.0, 1, 520, unit="weeks", source="SF24 SF25")
-    recruiting_weeks: int = param(4, 0, 52, unit="weeks", source="SF19", doc="vacancy to start")
+    recruiting_weeks: int = param(4, 1, 52, unit="weeks", source="SF19", doc="vacancy to start")
     hire_cost_weeks_of_wage: float = param(
         6.0,
         0,
@@ -659,8 +659,8 @@ class CompetitorsConfig:
     target_best_customers: bool = param(
         True,
         unit="flag",
-        source="§model",
-        doc="rivals court the focal firm's top-quintile customers",
+        source="model.md",
+        doc="rivals that lost share court the focal firm's top-quintile customers",
     )
     targeting_utility: float = param(0.5, 0, 10, unit="utility")
 
@@ -672,7 +672,9 @@ class CompetitorsConfig:
 class ServiceConfig:
     """Service policy: uniform for everyone, or tiered by value quintile."""
 
-    kind: ServiceKind = param(ServiceKind.uniform, doc="uniform or tiered")
+    kind: ServiceKind = param(
+        ServiceKind.uniform, unit="option", doc="same level for all, or levels by value quintile"
+    )
     tier_levels: list[float] = param(
         [1.0, 1.0, 1.0, 1.0, 1.0],
         0,
@@ -701,7 +703,9 @@ class ServiceConfig:
 class StaffingConfig:
     """Staffing rule: steady, hire to demand, a scheduled layoff, or profit-triggered cuts."""
 
-    kind: StaffingKind = param(StaffingKind.steady)
+    kind: StaffingKind = param(
+        StaffingKind.steady, unit="option", doc="the rule that sets target headcount"
+    )
     target_utilisation: float = param(
         0.9, 0.1, 2, unit="share", doc="planned load when hiring to demand"
     )

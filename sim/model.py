@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from sim import chain
 from sim.agents import Competitor, Customer, Employee
-from sim.config import SimConfig, apply_change, validate
+from sim.config import POLICY_GROUPS, SimConfig, apply_change, validate
 from sim.metrics import COST_LINES, MetricsRecorder
 from sim.policies import acquisition, hr, pricing, recovery, service, staffing
 from sim.rng import make_streams
@@ -43,6 +43,12 @@ VALUE_SCORE_WEIGHT = 1.0 / 26.0  # value used for tiering: revenue smoothed over
 RECOVERED_SCAR = 0.5  # a fixed failure is half as memorable as an unfixed one (SF29)
 
 type TransactionSink = Callable[[int, NDArray[np.int64], NDArray[np.float64]], None]
+
+
+def baseline_policies(cfg: SimConfig) -> SimConfig:
+    """``cfg`` with every policy group at its default: the world without its levers."""
+    defaults = SimConfig()
+    return dataclasses.replace(cfg, **{group: getattr(defaults, group) for group in POLICY_GROUPS})
 
 
 class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
@@ -107,10 +113,14 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
 
         self._warming_up = cfg.run.burn_in_weeks > 0
         self._start_records()
-        for _ in range(cfg.run.burn_in_weeks):
-            # The unwrapped step: burn-in weeks do not advance Mesa's clock.
-            ServiceProfitChainModel.step(self)
         if self._warming_up:
+            # The world warms up under the default policies, so every policy compared
+            # on the same seed starts week 0 from the very same state.
+            self.config = baseline_policies(cfg)
+            for _ in range(cfg.run.burn_in_weeks):
+                # The unwrapped step: burn-in weeks do not advance Mesa's clock.
+                ServiceProfitChainModel.step(self)
+            self.config = cfg
             self._end_burn_in()
         self._apply_due_changes()
 
@@ -203,10 +213,10 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
 
     def step(self) -> None:
         """Advance the world by one week."""
-        cfg = self.config
-        week = self.week
         if not self._warming_up:
             self._apply_due_changes()
+        cfg = self.config
+        week = self.week
         c = self.customers
         costs = dict.fromkeys(COST_LINES, 0.0)
 
@@ -264,7 +274,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         given = desired * tier_ratio[np.clip(tiers, 0, service.N_TIERS - 1)]
         adequacy = levels * self.service_standard * tier_ratio[np.clip(tiers, 0, 4)]
         if cfg.operations.adaptive_standards and desired_total > 0:
-            actual = self.service_standard * min(ratio, 1.0)
+            actual = self.service_standard * ratio
             tau = (
                 cfg.operations.standard_erosion_weeks
                 if actual < self.service_standard
@@ -276,13 +286,17 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
 
         # 5. Encounters: each visitor is served by one employee, more often by those
         #    with more productive hours.
+        # Draws are made per person, not per encounter, so the same person meets the same
+        # luck under every policy (common random numbers stay paired).
         svc = self.streams["service"]
+        u_assign, noise, u_fail = svc.random(c.n), svc.standard_normal(c.n), svc.random(c.n)
+        u_recover = self.streams["recovery"].random(c.n)
         n_vis = visitors.size
         if staff.size > 0 and n_vis > 0:
             weights = np.cumsum(productivity)
             server = staff[
                 np.minimum(
-                    np.searchsorted(weights, svc.random(n_vis) * weights[-1], side="right"),
+                    np.searchsorted(weights, u_assign[visitors] * weights[-1], side="right"),
                     staff.size - 1,
                 )
             ]
@@ -300,10 +314,10 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         else:
             server = np.zeros(n_vis, dtype=np.int64)
             quality = np.zeros(n_vis)
-        quality = np.clip(quality + cfg.operations.quality_noise * svc.standard_normal(n_vis), 0, 1)
+        quality = np.clip(quality + cfg.operations.quality_noise * noise[visitors], 0, 1)
 
         # 6. Failures and recovery.
-        failed = svc.random(n_vis) < chain.p_failure(
+        failed = u_fail[visitors] < chain.p_failure(
             quality,
             c.cost_to_serve[visitors],
             cfg.operations.failure_min,
@@ -325,7 +339,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         fixed, recovery_cost = recovery.recover(
             cfg.recovery,
             cfg.recovery.cost_per_spend * revenue_v[f_idx],
-            self.streams["recovery"].random(f_idx.size),
+            u_recover[visitors[f_idx]],
         )
         recovered_idx = f_idx[fixed]
         experienced[recovered_idx] = np.minimum(
@@ -517,12 +531,14 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
             rival.customers = int(counts[rival.firm_id + 1])
 
     def _desired_hours_at_standard(self) -> float:
+        """Staff hours a week that current customers need at the policy's service levels."""
         c, cfg = self.customers, self.config
-        focal = c.firm == FOCAL
-        expected_visits = c.visit_probability[focal]
+        focal = np.flatnonzero(c.firm == FOCAL)
+        levels = service.service_levels(cfg.service, c.tier[focal]) * c.service_multiplier[focal]
         return float(
             (
-                expected_visits
+                c.visit_probability[focal]
+                * levels
                 * cfg.operations.standard_hours_per_visit
                 * c.cost_to_serve[focal]
                 * chain.cost_to_serve_multiplier(
@@ -731,7 +747,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
             * (1.0 + b.failure_scar_hazard * c.failure_scar[focal])
             * np.exp(-c.switching_cost[focal])
         )
-        lapse = -math.log(1.0 - m.lapse_per_year) if m.lapse_per_year < 1 else 52.0
+        lapse = -math.log(1.0 - m.lapse_per_year)
         u = self.streams["churn"].random(c.n)[focal]
         p_leave = chain.weekly_rate(rate + lapse)
         leaving = u < p_leave
@@ -767,7 +783,9 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
                 + math.log(rival.room)
                 + (self.config.competitors.targeting_utility * top if rival.targeting else 0.0)
             )
-        gumbel = -np.log(-np.log(self.streams["churn"].random((rows.size, k)) + 1e-300) + 1e-300)
+        gumbel = -np.log(
+            -np.log(self.streams["churn_choice"].random((rows.size, k)) + 1e-300) + 1e-300
+        )
         best = np.argmax(utility + gumbel, axis=1)
         return np.array([r.firm_id for r in self.competitors], dtype=np.int8)[best]
 
@@ -840,6 +858,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         cfg, c = self.config, self.customers
         rng = self.streams["acquisition"]
         u = rng.random(c.n)
+        u_aware = rng.random(c.n)
         p_shop = np.zeros(c.n)
         p_shop[c.firm == PROSPECT] = chain.weekly_rate(cfg.market.prospect_shopping_per_year)
         rival_rows = c.firm > 0
@@ -856,7 +875,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         qw = c.quality_sensitivity[shoppers]
         pw = c.price_sensitivity[shoppers]
         utility = np.full((shoppers.size, k + 1), -np.inf)
-        aware = rng.random(shoppers.size) < acquisition.awareness(cfg.acquisition)
+        aware = u_aware[shoppers] < acquisition.awareness(cfg.acquisition)
         new_price = cfg.pricing.price_index * (1.0 - cfg.pricing.new_customer_discount)
         ever = c.acquisitions[shoppers] > 0
         memory = np.where(
@@ -871,15 +890,14 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         utility[:, 0] = np.where(aware, focal_u, -np.inf)
         current = c.firm[shoppers]
         for j, rival in enumerate(self.competitors, start=1):
-            inertia = np.where(current == rival.firm_id, c.switching_cost[shoppers], 0.0)
-            if rival.room > 0 or np.any(current == rival.firm_id):
-                utility[:, j] = (
-                    qw * rival.quality
-                    - pw * rival.price_index
-                    + math.log(max(rival.room, 1e-9))
-                    + inertia
-                )
-        gumbel = -np.log(-np.log(rng.random((shoppers.size, k + 1)) + 1e-300) + 1e-300)
+            own = current == rival.firm_id
+            # A full rival takes no newcomers but keeps its own customers.
+            access = np.where(own, c.switching_cost[shoppers], math.log(max(rival.room, 1e-300)))
+            utility[:, j] = qw * rival.quality - pw * rival.price_index + access
+        gumbel = -np.log(
+            -np.log(self.streams["shopping_choice"].random((shoppers.size, k + 1)) + 1e-300)
+            + 1e-300
+        )
         scores = utility + gumbel
         best = np.argmax(scores, axis=1)
         anything = np.isfinite(scores.max(axis=1))

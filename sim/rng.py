@@ -18,10 +18,11 @@ STREAMS = (
     "service",
     "recovery",
     "churn",
+    "churn_choice",
+    "shopping_choice",
     "word_of_mouth",
     "acquisition",
     "employees",
-    "competitors",
 )
 
 

@@ -110,7 +110,8 @@ def new_population(cfg: SimConfig, rng: np.random.Generator) -> CustomerState:
     rivals = (u >= m.focal_share) & (u < m.focal_share + m.competitor_share)
     if k > 0:
         firm[rivals] = rng.integers(1, k + 1, int(rivals.sum())).astype(np.int8)
-    # Tenures of existing relationships: exponential, mean five years (SF6's half-life).
+    # Tenures of existing relationships: exponential with a five-year mean; the burn-in
+    # reshapes them toward the model's own tenure distribution.
     tenure = np.where(firm >= 0, np.floor(rng.exponential(260.0, n)), 0.0)
     spend = m.spend_median * rng.lognormal(0.0, m.spend_sigma, n)
     visits = np.minimum(m.visits_per_week * _lognormal_mean_one(rng, m.visit_dispersion, n), 1.0)

@@ -53,7 +53,9 @@ def decide_staffing(cfg: StaffingConfig, s: StaffingSnapshot) -> StaffingDecisio
             math.ceil(s.desired_hours / (s.hours_per_employee * cfg.target_utilisation)),
         )
     elif cfg.kind is StaffingKind.layoff and s.week == cfg.layoff_week:
-        layoffs = min(s.headcount, round(cfg.layoff_share * s.headcount))
+        layoffs = min(
+            max(0, s.headcount - cfg.min_headcount), round(cfg.layoff_share * s.headcount)
+        )
         if not cfg.rehire_after_layoff:
             target = s.headcount - layoffs
     elif cfg.kind is StaffingKind.profit_triggered and s.quarter_ended:
