@@ -30,6 +30,7 @@ __all__ = [
     "SimConfig",
     "StaffingConfig",
     "StaffingKind",
+    "TrialConfig",
     "WorkforceConfig",
     "validate",
 ]
@@ -832,6 +833,27 @@ class PricingConfig:
     discount_weeks: int = param(26, 0, 520, unit="weeks")
 
 
+@dataclass
+class TrialConfig:
+    """A controlled test inside one run: a top segment split into treated and control."""
+
+    segment_size: int = param(
+        0,
+        0,
+        None,
+        unit="customers",
+        source="domain §3",
+        doc="size of the top-value segment in the test (0: no test)",
+    )
+    treated_share: float = param(0.5, 0, 1, unit="share", doc="share of the segment treated")
+    service_multiplier: float = param(
+        1.5, 0, 5, unit="multiplier", doc="time per visit of treated customers (dedicated staff)"
+    )
+    failure_prevention: float = param(
+        0.5, 0, 1, unit="share", doc="share of failures proactive contact heads off"
+    )
+
+
 # ------------------------------------------------------------------- the run
 
 
@@ -879,6 +901,7 @@ class SimConfig:
     recovery: RecoveryConfig = field(default_factory=RecoveryConfig)
     acquisition: AcquisitionConfig = field(default_factory=AcquisitionConfig)
     pricing: PricingConfig = field(default_factory=PricingConfig)
+    trial: TrialConfig = field(default_factory=TrialConfig)
     run: RunConfig = field(default_factory=RunConfig)
     changes: list[PolicyChange] = field(default_factory=list)
 

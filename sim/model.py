@@ -24,11 +24,13 @@ from sim.policies import acquisition, hr, pricing, recovery, service, staffing
 from sim.rng import make_streams
 from sim.state import (
     ACTIVE,
+    CONTROL,
     FOCAL,
     LAID_OFF,
     NO_TIER,
     PROSPECT,
     QUIT,
+    TREATED,
     CustomerState,
     EmployeeState,
     baseline_quality,
@@ -122,6 +124,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
                 ServiceProfitChainModel.step(self)
             self.config = cfg
             self._end_burn_in()
+        self._start_trial()
         self._apply_due_changes()
 
     def _start_records(self) -> None:
@@ -156,6 +159,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         focal = c.firm == FOCAL
         c.lifetime_revenue[:] = 0.0
         c.lifetime_cost[:] = 0.0
+        c.lifetime_value[:] = 0.0
         c.lifetime_visits[:] = 0
         c.acquisitions[:] = focal
         c.first_acquired_week[:] = np.where(focal, 0, -1)
@@ -179,6 +183,19 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
             self._employee_agents[int(new_row)] = agent
         self._pipeline = {week - weeks: n for week, n in self._pipeline.items()}
         self._start_records()
+
+    def _start_trial(self) -> None:
+        """Split the top-value segment at random into control and treated arms."""
+        trial, c = self.config.trial, self.customers
+        if trial.segment_size <= 0:
+            return
+        focal = np.flatnonzero(c.firm == FOCAL)
+        top = focal[np.argsort(-c.value_score[focal], kind="stable")][: trial.segment_size]
+        shuffled = self.streams["trial"].permutation(top)
+        n_treated = round(trial.treated_share * shuffled.size)
+        c.arm[shuffled[:n_treated]] = TREATED
+        c.arm[shuffled[n_treated:]] = CONTROL
+        c.service_multiplier[shuffled[:n_treated]] = trial.service_multiplier
 
     # ------------------------------------------------------------------ views
 
@@ -317,7 +334,8 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         quality = np.clip(quality + cfg.operations.quality_noise * noise[visitors], 0, 1)
 
         # 6. Failures and recovery.
-        failed = u_fail[visitors] < chain.p_failure(
+        prevention = np.where(c.arm[visitors] == TREATED, cfg.trial.failure_prevention, 0.0)
+        failed = u_fail[visitors] < (1.0 - prevention) * chain.p_failure(
             quality,
             c.cost_to_serve[visitors],
             cfg.operations.failure_min,
@@ -393,6 +411,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         np.add.at(cost_v, f_idx, recovery_cost)
         c.lifetime_revenue[visitors] += revenue_v
         c.lifetime_cost[visitors] += cost_v
+        c.lifetime_value[visitors] += (revenue_v - cost_v) * self._discount_since_acquired(visitors)
         c.lifetime_visits[visitors] += 1
         c.value_score[focal] *= 1.0 - VALUE_SCORE_WEIGHT
         c.value_score[visitors] += VALUE_SCORE_WEIGHT * revenue_v / np.maximum(price, 1e-9)
@@ -557,6 +576,22 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         if ranked.size >= service.N_TIERS:
             idx = (np.arange(1, service.N_TIERS) * ranked.size) // service.N_TIERS
             self.tier_cutoffs = ranked[idx]
+
+    def _discount_since_acquired(self, rows: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Discount factor from each customer's first acquisition to this week."""
+        since = self.week - np.maximum(self.customers.first_acquired_week[rows], 0)
+        factor: NDArray[np.float64] = np.power(
+            1.0 + self.config.market.discount_rate, -since / WEEKS_PER_YEAR
+        )
+        return factor
+
+    def _charge(self, rows: NDArray[np.int64], amount: float) -> None:
+        """Book a one-off cost to customers' ledgers (cost and discounted value)."""
+        if rows.size == 0 or amount == 0:
+            return
+        c = self.customers
+        c.lifetime_cost[rows] += amount
+        c.lifetime_value[rows] -= amount * self._discount_since_acquired(rows)
 
     def _tier_of(self, value: NDArray[np.float64]) -> NDArray[np.int8]:
         # tier_cutoffs are descending; count how many cutoffs exceed each value.
@@ -802,7 +837,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         c.first_acquired_week[rows[first]] = self.week
         c.value_score[rows] = c.base_spend[rows] * c.visit_probability[rows]
         c.tier[rows] = self._tier_of(c.value_score[rows])
-        c.lifetime_cost[rows] += self.config.acquisition.onboarding_cost
+        self._charge(rows, self.config.acquisition.onboarding_cost)
 
     def _referrals(
         self,
@@ -830,7 +865,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         self._acquire(targets, referred=True)
         reward = cfg.acquisition.referral_reward
         costs["cost_referral_rewards"] = reward * targets.size
-        c.lifetime_cost[referrers] += reward
+        self._charge(referrers, reward)
         return int(acting.size), targets
 
     def _tell_stories(self, tellers: NDArray[np.int64], wom: np.random.Generator) -> int:
@@ -913,7 +948,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         self._acquire(wins, referred=False)
         budget = acquisition.marketing_budget(cfg.acquisition, cfg.market.n_customers)
         if wins.size:
-            c.lifetime_cost[wins] += budget / wins.size
+            self._charge(wins, budget / wins.size)
         else:
             self.unallocated_cost += budget
         won: NDArray[np.int64] = wins.astype(np.int64)

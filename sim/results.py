@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from sim.model import ServiceProfitChainModel
-from sim.state import EXIT_REASONS, FOCAL, PROSPECT
+from sim.state import ARMS, EXIT_REASONS, FOCAL, PROSPECT
 
 
 @dataclass
@@ -54,6 +54,7 @@ def customer_ledger(model: ServiceProfitChainModel) -> pd.DataFrame:
             "firm": firm.astype(np.int64),
             "initial_customer": c.initial_customer[rows],
             "referral_source": source,
+            "arm": np.array([ARMS[int(a)] for a in c.arm[rows]], dtype=object),
             "acquisitions": c.acquisitions[rows].astype(np.int64),
             "first_acquired_week": c.first_acquired_week[rows].astype(np.int64),
             "last_exit_week": c.last_exit_week[rows].astype(np.int64),
@@ -72,6 +73,7 @@ def customer_ledger(model: ServiceProfitChainModel) -> pd.DataFrame:
             "lifetime_revenue": revenue,
             "lifetime_cost": c.lifetime_cost[rows],
             "lifetime_profit": revenue - c.lifetime_cost[rows],
+            "lifetime_value": c.lifetime_value[rows],
         }
     )
 

@@ -23,6 +23,7 @@ STREAMS = (
     "word_of_mouth",
     "acquisition",
     "employees",
+    "trial",
 )
 
 

@@ -30,6 +30,12 @@ QUIT = 1
 LAID_OFF = 2
 EXIT_REASONS = {ACTIVE: "active", QUIT: "quit", LAID_OFF: "laid_off"}
 
+# Arms of an in-run controlled test.
+NOT_IN_TRIAL = 0
+CONTROL = 1
+TREATED = 2
+ARMS = {NOT_IN_TRIAL: "", CONTROL: "control", TREATED: "treated"}
+
 
 @dataclass
 class CustomerState:
@@ -59,12 +65,14 @@ class CustomerState:
     service_multiplier: F64
     lifetime_revenue: F64
     lifetime_cost: F64
+    lifetime_value: F64
     lifetime_visits: I64
     acquisitions: I32
     first_acquired_week: I32
     last_exit_week: I32
     exit_destination: I8
     initial_customer: B
+    arm: I8
 
     @property
     def n(self) -> int:
@@ -151,12 +159,14 @@ def new_population(cfg: SimConfig, rng: np.random.Generator) -> CustomerState:
         service_multiplier=np.ones(n),
         lifetime_revenue=np.zeros(n),
         lifetime_cost=np.zeros(n),
+        lifetime_value=np.zeros(n),
         lifetime_visits=np.zeros(n, dtype=np.int64),
         acquisitions=focal.astype(np.int32),
         first_acquired_week=np.where(focal, 0, -1).astype(np.int32),
         last_exit_week=np.full(n, -1, dtype=np.int32),
         exit_destination=np.full(n, PROSPECT, dtype=np.int8),
         initial_customer=focal.copy(),
+        arm=np.zeros(n, dtype=np.int8),
     )
 
 
