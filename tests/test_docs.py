@@ -44,6 +44,7 @@ def test_rows_cover_every_field_of_every_group_once():
         "recovery",
         "acquisition",
         "pricing",
+        "trial",
         "run",
     ]
     fields = {g: dataclasses.fields(getattr(cfg, g)) for g in groups}
