@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
 import hydra
 from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig
 from tqdm import tqdm
 
@@ -25,7 +27,9 @@ def run_folder_name(cfg: SimConfig) -> str:
     return f"{timestamp()}_{cfg.run.name}_s{cfg.seed}"
 
 
-def execute(cfg: SimConfig, overrides: list[str], dest: Path, quiet: bool = False) -> Path:
+def execute(
+    cfg: SimConfig, overrides: list[str], dest: Path, quiet: bool = False, report: bool = True
+) -> Path:
     """Run ``cfg`` and write its complete folder at ``dest`` (or a free variant of it)."""
     from sim.plots import make_run_figures
     from sim.report import write_run_report
@@ -65,7 +69,8 @@ def execute(cfg: SimConfig, overrides: list[str], dest: Path, quiet: bool = Fals
                 folder.partial / "figures",
                 policy_weeks=[week for week, _ in result.policy_log if week > 0],
             )
-        write_run_report(folder.partial, result.summary, figures, config_yaml)
+        if report:
+            write_run_report(folder.partial, result.summary, figures, config_yaml)
     return folder.final
 
 
@@ -76,15 +81,68 @@ def _progress_bar(cfg: SimConfig, quiet: bool) -> tqdm[Any] | None:
 
 
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
-def hydra_main(dict_cfg: DictConfig) -> float:
-    """One Hydra job: run the configured model and write its folder; return NPV of profit."""
+def hydra_main(dict_cfg: DictConfig) -> float | None:
+    """One Hydra job: run the configured model and write its folder; return NPV of profit.
+
+    In a multirun (a study or any sweep) the job writes ``<sweep dir>/runs/<policy>/s<seed>``,
+    skips a run whose folder is already complete, and records a failure instead of
+    stopping the sweep, so the rest still runs and aggregates.
+    """
+    hc = HydraConfig.get()
     cfg = to_sim_config(dict_cfg)
-    overrides = list(HydraConfig.get().overrides.task)
-    dest = Path(cfg.run.results_dir) / "runs" / run_folder_name(cfg)
-    folder = execute(cfg, overrides, dest)
-    report = folder / "report.md"
-    print(f"results: {folder.resolve()}")
-    print(f"report:  {report.resolve()}")
-    summary_path = folder / "summary.json"
-    npv = json.loads(summary_path.read_text(encoding="utf-8")).get("npv_profit") or 0.0
-    return float(npv)
+    overrides = list(hc.overrides.task)
+    if hc.mode != RunMode.MULTIRUN:
+        folder = execute(cfg, overrides, Path(cfg.run.results_dir) / "runs" / run_folder_name(cfg))
+        print(f"results: {folder.resolve()}")
+        print(f"report:  {(folder / 'report.md').resolve()}")
+        return _npv(folder)
+    sweep = Path(hc.sweep.dir)
+    policy = hc.runtime.choices.get("policy", "baseline") or "baseline"
+    dest = sweep / "runs" / str(policy) / f"s{cfg.seed}"
+    if (dest / "summary.json").is_file():
+        _progress(sweep, f"{policy} s{cfg.seed} already done")
+        return _npv(dest)
+    failure = sweep / "failures" / f"{policy}_s{cfg.seed}.json"
+    try:
+        execute(cfg, overrides, dest, quiet=True, report=False)
+    except Exception as exc:
+        failure.parent.mkdir(parents=True, exist_ok=True)
+        failure.write_text(
+            json.dumps(
+                {"policy": policy, "seed": cfg.seed, "overrides": overrides,
+                 "error": f"{type(exc).__name__}: {exc}"},
+                indent=2,
+            ) + "\n",
+            encoding="utf-8",
+        )  # fmt: skip
+        _progress(sweep, f"{policy} s{cfg.seed} FAILED: {type(exc).__name__}: {exc}")
+        return None
+    failure.unlink(missing_ok=True)
+    _progress(sweep, f"{policy} s{cfg.seed}")
+    return _npv(dest)
+
+
+def _npv(folder: Path) -> float:
+    summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+    return float(summary.get("npv_profit") or 0.0)
+
+
+def _progress(sweep: Path, what: str) -> None:
+    """Print runs done / total, elapsed time and an estimate of the time left."""
+    done = len(list(sweep.glob("runs/*/*/summary.json")))
+    total, started = 0, None
+    manifest = sweep / "manifest.yaml"
+    if manifest.is_file():
+        import yaml
+
+        data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+        total, started = len(data.get("cells", [])), data.get("started_unix")
+    elapsed = time.time() - started if started else 0.0
+    left = elapsed / done * (total - done) if done and total else 0.0
+    counter = f"{done}/{total}" if total else f"{done}"
+    print(f"[{counter} runs done, {_hms(elapsed)} elapsed, ~{_hms(left)} left] {what}", flush=True)
+
+
+def _hms(seconds: float) -> str:
+    seconds = int(max(seconds, 0))
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"

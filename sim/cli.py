@@ -18,6 +18,8 @@ USAGE = """usage: sim <command> [args]
 
 commands:
   run [overrides ...]   one run of the model (Hydra overrides, e.g. staffing=layoff seed=3)
+  study NAME [--smoke]  a scenario from scenarios/: policies x replications, then a report
+  aggregate FOLDER      (re)build a study's tables, figures and report from its runs
   bench [--quick]       benchmark: wall time and customer-weeks per second
 
 `sim run --help` lists the config groups and their options.
@@ -226,6 +228,18 @@ def _run_command(args: list[str]) -> int:
     return 0
 
 
+def _aggregate_command(args: list[str]) -> int:
+    from pathlib import Path
+
+    from sim.experiments.report import aggregate
+
+    if len(args) != 1:
+        raise UserError("usage: sim aggregate <study folder>")
+    report = aggregate(Path(args[0]))
+    print(f"report: {report.resolve()}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sim`` command."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -236,12 +250,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if command == "run":
             return _run_command(rest)
+        if command == "study":
+            from sim.experiments.study import main as study_main
+
+            return study_main(rest)
+        if command == "aggregate":
+            return _aggregate_command(rest)
         if command == "bench":
             from sim.bench import main as bench_main
 
             return bench_main(rest)
-        raise UserError(f"unknown command '{command}'; allowed: run, bench")
-    except UserError as exc:
+        raise UserError(f"unknown command '{command}'; allowed: run, study, aggregate, bench")
+    except (UserError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     except OSError as exc:

@@ -1,0 +1,1 @@
+"""Studies: scenarios as Hydra multiruns, their aggregation, figures and reports."""

@@ -1,0 +1,251 @@
+"""Aggregate a study folder and write its report: question first, then the answer."""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from pathlib import Path
+
+import pandas as pd
+
+from sim.experiments.analysis import (
+    collect_study,
+    failures,
+    summarise_study,
+    t_interval,
+)
+from sim.experiments.plots import make_study_figures
+from sim.experiments.study import read_manifest, write_manifest
+
+LABELS = {
+    "npv_profit": "NPV of profit",
+    "customer_npv": "NPV of an average customer",
+    "customers_end": "customers at the end",
+    "annual_retention": "annual customer retention",
+    "annual_defection": "annual customer defection",
+    "employee_turnover": "annual employee turnover",
+    "nps": "NPS",
+    "customer_satisfaction": "customer satisfaction",
+    "employee_satisfaction": "employee satisfaction",
+    "top20_profit_share": "profit share of the top 20% of customers",
+    "unprofitable_share": "share of unprofitable customers",
+    "trial_retention_effect": "treated minus control: retention",
+    "trial_spend_effect": "treated minus control: spend per customer",
+    "trial_profit_effect": "treated minus control: discounted profit per customer",
+}
+RATES = {
+    "annual_retention",
+    "annual_defection",
+    "employee_turnover",
+    "top20_profit_share",
+    "unprofitable_share",
+    "trial_retention_effect",
+    "customer_satisfaction",
+    "employee_satisfaction",
+}
+
+
+def fmt(metric: str, value: float, signed: bool = False) -> str:
+    """Format a metric's value for the report.
+
+    >>> fmt("annual_retention", 0.8512), fmt("npv_profit", -1234.5, signed=True)
+    ('85.1%', '-1,234')
+    """
+    if value is None or not math.isfinite(value):
+        return "n/a"
+    sign = "+" if signed and value > 0 else ""
+    if metric in RATES:
+        percent = metric.endswith("_share") or "annual" in metric or "turnover" in metric
+        percent = percent or "retention" in metric
+        return f"{sign}{100 * value:.1f}%" if percent else f"{sign}{value:.3f}"
+    return f"{sign}{value:,.0f}" if abs(value) >= 100 else f"{sign}{value:.2f}"
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def answer_lines(summary: pd.DataFrame, baseline: str, headline: str) -> list[str]:
+    """One sentence per policy on the headline metric: difference, CI, verdict."""
+    lines = []
+    rows = summary[(summary["metric"] == headline) & (summary["policy"] != baseline)]
+    for _, r in rows.iterrows():
+        d, lo, hi = r["diff_vs_baseline"], r["diff_ci_low"], r["diff_ci_high"]
+        if not math.isfinite(d):
+            continue
+        sure = (
+            "clearly higher" if lo > 0 else "clearly lower" if hi < 0 else "not clearly different"
+        )
+        lines.append(
+            f"- **{r['policy']}**: {LABELS.get(headline, headline)} {fmt(headline, d, True)} "
+            f"against {baseline} (95% CI {fmt(headline, lo, True)} to {fmt(headline, hi, True)}, "
+            f"{int(r['n'])} paired replications): {sure}."
+        )
+    return lines
+
+
+def _level_table(summary: pd.DataFrame, policies: list[str], metrics: list[str]) -> list[str]:
+    head = "| metric | " + " | ".join(policies) + " |"
+    out = [head, "|---|" + "---:|" * len(policies)]
+    for metric in metrics:
+        cells = []
+        for p in policies:
+            r = summary[(summary["policy"] == p) & (summary["metric"] == metric)]
+            if r.empty:
+                cells.append("n/a")
+                continue
+            row = r.iloc[0]
+            ci = (
+                f" ({fmt(metric, row['ci_low'])} to {fmt(metric, row['ci_high'])})"
+                if math.isfinite(row["ci_low"])
+                else ""
+            )
+            cells.append(f"{fmt(metric, row['mean'])}{ci}")
+        out.append(f"| {LABELS.get(metric, metric)} | " + " | ".join(cells) + " |")
+    return out
+
+
+def _diff_table(summary: pd.DataFrame, baseline: str, metrics: list[str]) -> list[str]:
+    out = [
+        "| policy | metric | paired difference | 95% CI (paired) | 95% CI (unpaired) |",
+        "|---|---|---:|---:|---:|",
+    ]
+    rows = summary[(summary["policy"] != baseline) & summary["metric"].isin(metrics)]
+    for _, r in rows.iterrows():
+        m = r["metric"]
+        out.append(
+            f"| {r['policy']} | {LABELS.get(m, m)} | {fmt(m, r['diff_vs_baseline'], True)} | "
+            f"{fmt(m, r['diff_ci_low'], True)} to {fmt(m, r['diff_ci_high'], True)} | "
+            f"{fmt(m, r['diff_ci_low_unpaired'], True)} to "
+            f"{fmt(m, r['diff_ci_high_unpaired'], True)} |"
+        )
+    return out
+
+
+def _trial_section(kpis: pd.DataFrame) -> list[str]:
+    if "trial_retention_effect" not in kpis:
+        return []
+    out = [
+        "## The controlled test: treated minus control",
+        "",
+        "| outcome | treated | control | difference (95% CI over replications) |",
+        "|---|---:|---:|---:|",
+    ]
+    for what, label in (
+        ("retention", "still a customer at the end"),
+        ("spend", "revenue per customer"),
+        ("profit", "discounted profit per customer"),
+    ):
+        metric = f"trial_{what}_effect"
+        d, lo, hi = t_interval(kpis[metric].to_numpy(dtype=float))
+        kind = "annual_retention" if what == "retention" else "npv_profit"
+        out.append(
+            f"| {label} | {fmt(kind, kpis[f'treated_{what}'].mean())} | "
+            f"{fmt(kind, kpis[f'control_{what}'].mean())} | {fmt(kind, d, True)} "
+            f"({fmt(kind, lo, True)} to {fmt(kind, hi, True)}) |"
+        )
+    return [*out, ""]
+
+
+def _defection_section(summary: pd.DataFrame, baseline: str) -> list[str]:
+    rows = summary[(summary["metric"] == "annual_defection") & (summary["policy"] != baseline)]
+    npv = summary[(summary["metric"] == "customer_npv")]
+    if rows.empty or npv.empty:
+        return []
+    base_npv = npv[npv["policy"] == baseline]["mean"]
+    out = ["## Defection and the value of a customer", ""]
+    for _, r in rows.iterrows():
+        mine = npv[npv["policy"] == r["policy"]]
+        if mine.empty or base_npv.empty or base_npv.iloc[0] == 0:
+            continue
+        rel = mine.iloc[0]["diff_vs_baseline"] / abs(base_npv.iloc[0])
+        out.append(
+            f"- **{r['policy']}** moves annual defection by "
+            f"{100 * r['diff_vs_baseline']:+.1f} points (95% CI {100 * r['diff_ci_low']:+.1f} "
+            f"to {100 * r['diff_ci_high']:+.1f}) and the NPV of an average customer by "
+            f"{100 * rel:+.0f}%."
+        )
+    return [*out, ""]
+
+
+def aggregate(folder: Path) -> Path:
+    """Build runs.parquet, kpis.csv, summary.csv, figures and report.md for a study."""
+    start = time.perf_counter()
+    manifest = read_manifest(folder)
+    policies, baseline = list(manifest["policies"]), str(manifest["baseline"])
+    runs, kpis = collect_study(folder, manifest)
+    if not runs.empty:
+        tmp = folder / ".runs.parquet.tmp"
+        runs.to_parquet(tmp, index=False)
+        os.replace(tmp, folder / "runs.parquet")
+    _atomic_write(folder / "kpis.csv", kpis.to_csv(index=False))
+    summary = summarise_study(kpis, baseline, policies)
+    _atomic_write(folder / "summary.csv", summary.to_csv(index=False))
+    metrics = [m for m in manifest["metrics"] if kpis.empty or m in kpis]
+    ledgers: dict[str, list[pd.DataFrame]] = {p: [] for p in policies}
+    for p in policies:
+        for run in sorted((folder / "runs" / p).glob("s*/customers.parquet")):
+            ledgers[p].append(pd.read_parquet(run, columns=["lifetime_profit", "value_quintile"]))
+    figures = make_study_figures(
+        folder / "figures", runs, summary, ledgers, policies, baseline, metrics
+    )
+    failed = failures(folder)
+    total = len(manifest["cells"])
+    lines = [
+        f"# Study: {manifest['scenario']}" + (" (smoke mode)" if manifest.get("smoke") else ""),
+        "",
+        f"**Question.** {manifest['question']}",
+        "",
+        "**Answer.**" if not summary.empty else "**Answer.** No run has finished yet.",
+        "",
+        *(answer_lines(summary, baseline, manifest["headline"]) if not summary.empty else []),
+        "",
+        f"Runs: {len(kpis)} of {total} finished"
+        + (f", {len(failed)} failed (listed below)" if failed else "")
+        + f"; {len(manifest['seeds'])} replications per policy with common random numbers "
+        f"(root seed {manifest['root_seed']}); {manifest.get('fixed_overrides', [])} fixed.",
+        "",
+        *_trial_section(kpis),
+        *(_defection_section(summary, baseline) if not summary.empty else []),
+        "## Policies compared (mean and 95% CI over replications)",
+        "",
+        *(_level_table(summary, policies, metrics) if not summary.empty else []),
+        "",
+        f"## Paired differences against {baseline}",
+        "",
+        *(_diff_table(summary, baseline, metrics) if not summary.empty else []),
+        "",
+        "## Figures",
+        "",
+        *[f"![{p.stem}](figures/{p.name})\n" for p in figures],
+    ]
+    if failed:
+        lines += ["## Failed runs", ""]
+        lines += [f"- {f['policy']} seed {f['seed']}: `{f['error']}`" for f in failed]
+        lines.append("")
+    git = manifest.get("git", {})
+    lines += [
+        "## Reproduce",
+        "",
+        f"Code revision {git.get('revision')}"
+        + (" (with uncommitted changes)" if git.get("dirty") else "")
+        + f"; versions {manifest.get('versions')}.",
+        "Every run's overrides are in `manifest.yaml` (`cells`); one run again: "
+        "`sim run <overrides>`. The whole study again, skipping finished runs: "
+        f"`sim study {manifest['scenario']} --resume <this folder>`.",
+        "",
+        "Tables: `runs.parquet` (every run, every week), `kpis.csv` (one row per run), "
+        "`summary.csv` (per policy and metric: n, mean, sd, 95% CI, paired differences).",
+        "",
+    ]
+    report = folder / "report.md"
+    _atomic_write(report, "\n".join(lines))
+    manifest["aggregated_utc"] = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    manifest["aggregate_seconds"] = round(time.perf_counter() - start, 2)
+    if "started_unix" in manifest:
+        manifest["wall_seconds"] = round(time.time() - float(manifest["started_unix"]), 1)
+    write_manifest(folder, manifest)
+    return report

@@ -1,0 +1,234 @@
+"""``sim study``: a scenario as a Hydra multirun (policies x replications), then a report.
+
+The sweep is an ordinary Hydra multirun over ``policy=...`` and ``seed=...``, so any
+Hydra launcher runs it unchanged (joblib here, submitit on Slurm, Ray on Ray). Every
+policy gets the same replication seeds, derived from the scenario's root seed before
+anything is dispatched: common random numbers. Aggregation runs from a Hydra callback
+when the sweep ends and again with ``sim aggregate <folder>``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from sim.config import ConfigError
+from sim.configstore import CONFIG_DIR, to_yaml
+from sim.experiments.scenario import Scenario, load_scenario, scenario_names
+from sim.output import timestamp
+from sim.rng import replication_seeds
+
+MANIFEST = "manifest.yaml"
+LAUNCHERS = ("joblib", "basic", "submitit_slurm", "submitit_local", "ray")
+
+
+def git_revision() -> tuple[str, bool]:
+    """Short git revision of the code and whether tracked files differ from it."""
+    root = CONFIG_DIR.parent
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = bool(
+            subprocess.run(
+                ["git", "status", "--porcelain", "--untracked-files=no"],
+                cwd=root,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.strip()
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "nogit", False
+    return sha, dirty
+
+
+def versions() -> dict[str, str]:
+    """Versions of the software that produced a study."""
+    import hydra
+    import mesa
+    import numpy
+    import pandas
+
+    import sim
+
+    return {
+        "sim": sim.__version__,
+        "mesa": mesa.__version__,
+        "numpy": numpy.__version__,
+        "pandas": pandas.__version__,
+        "hydra": hydra.__version__,
+        "python": platform.python_version(),
+    }
+
+
+def study_overrides(scenario: Scenario, smoke: bool) -> tuple[list[str], list[int]]:
+    """The fixed overrides of every run of a study, and its replication seeds."""
+    reps = scenario.smoke_replications if smoke else scenario.replications
+    seeds = replication_seeds(scenario.root_seed, reps)
+    fixed = [*scenario.world, f"run.name={scenario.name}", "run.figures=false"]
+    fixed.append("run.progress=false")
+    if smoke:
+        # A small world over a horizon long enough for scheduled policies (week 104) to act.
+        fixed += [
+            f"run.weeks={scenario.smoke_weeks}",
+            "run.burn_in_weeks=26",
+            "market.n_customers=1500",
+            "workforce.n_employees=15",
+        ]
+    return fixed, seeds
+
+
+def write_manifest(folder: Path, data: dict[str, Any]) -> None:
+    """Write the manifest atomically."""
+    tmp = folder / f".{MANIFEST}.tmp"
+    tmp.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    os.replace(tmp, folder / MANIFEST)
+
+
+def read_manifest(folder: Path) -> dict[str, Any]:
+    """Read a study's manifest."""
+    path = folder / MANIFEST
+    if not path.is_file():
+        raise ConfigError(f"{folder}: no {MANIFEST}; is this a study folder?")
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    assert isinstance(data, dict)
+    return data
+
+
+def new_manifest(
+    scenario: Scenario, smoke: bool, extra: list[str], launcher: str
+) -> dict[str, Any]:
+    """Everything needed to reproduce a study run by run."""
+    from sim.cli import compose_config
+
+    fixed, seeds = study_overrides(scenario, smoke)
+    fixed = [*fixed, *extra]
+    base = compose_config([*fixed, f"policy={scenario.baseline}", f"seed={seeds[0]}"])
+    for policy in scenario.policies:
+        compose_config([*fixed, f"policy={policy}", f"seed={seeds[0]}"])
+    sha, dirty = git_revision()
+    cells = [
+        {
+            "policy": p,
+            "replication": r,
+            "seed": s,
+            "overrides": [*fixed, f"policy={p}", f"seed={s}"],
+        }
+        for p in scenario.policies
+        for r, s in enumerate(seeds)
+    ]
+    return {
+        "scenario": scenario.name,
+        "question": scenario.question,
+        "spec": scenario.spec,
+        "smoke": smoke,
+        "baseline": scenario.baseline,
+        "policies": scenario.policies,
+        "headline": scenario.headline,
+        "metrics": scenario.metrics,
+        "root_seed": scenario.root_seed,
+        "seeds": seeds,
+        "fixed_overrides": fixed,
+        "cells": cells,
+        "base_config": to_yaml(base),
+        "launcher": launcher,
+        "git": {"revision": sha, "dirty": dirty},
+        "versions": versions(),
+        "created_utc": timestamp(),
+        "started_unix": time.time(),
+    }
+
+
+def hydra_argv(manifest: dict[str, Any], folder: Path, launcher: str, jobs: int) -> list[str]:
+    """The Hydra multirun command line of a study."""
+    argv = [
+        "-m",
+        *manifest["fixed_overrides"],
+        f"policy={','.join(manifest['policies'])}",
+        f"seed={','.join(str(s) for s in manifest['seeds'])}",
+        f"hydra.sweep.dir={folder}",
+        "hydra.sweep.subdir=.",
+        "+hydra.callbacks.aggregate._target_=sim.experiments.callbacks.AggregateOnEnd",
+    ]
+    if launcher != "basic":
+        argv.append(f"hydra/launcher={launcher}")
+    if launcher == "joblib":
+        argv.append(f"hydra.launcher.n_jobs={jobs}")
+    return argv
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run a scenario study (``sim study NAME``)."""
+    parser = argparse.ArgumentParser(prog="sim study", description=__doc__)
+    parser.add_argument("scenario", help=f"one of: {', '.join(scenario_names())}")
+    parser.add_argument(
+        "--smoke", action="store_true", help="2 replications of a small world, 120 weeks"
+    )
+    parser.add_argument("--resume", type=Path, help="finish a study folder cut short")
+    parser.add_argument("--results-dir", type=Path, default=Path("results"))
+    parser.add_argument("--launcher", choices=LAUNCHERS, default="joblib")
+    parser.add_argument("--jobs", type=int, default=-1, help="joblib workers (-1: all cores)")
+    parser.add_argument("overrides", nargs="*", help="extra overrides for every run")
+    args = parser.parse_args(list(argv) if argv is not None else None)
+
+    scenario = load_scenario(args.scenario)
+    if args.resume is not None:
+        folder = args.resume
+        manifest = read_manifest(folder)
+        if manifest["scenario"] != scenario.name:
+            raise ConfigError(
+                f"{folder} holds scenario '{manifest['scenario']}', not '{scenario.name}'"
+            )
+        manifest["started_unix"] = time.time()
+        write_manifest(folder, manifest)
+    else:
+        manifest = new_manifest(scenario, args.smoke, list(args.overrides), args.launcher)
+        folder = (
+            args.results_dir
+            / scenario.name
+            / (
+                f"{manifest['created_utc']}_{manifest['git']['revision']}"
+                + ("_smoke" if args.smoke else "")
+            )
+        )
+        from sim.output import unique_path
+
+        folder = unique_path(folder)
+        folder.mkdir(parents=True)
+        write_manifest(folder, manifest)
+    total = len(manifest["cells"])
+    print(f"study {scenario.name}: {total} runs -> {folder}", flush=True)
+    print(f"question: {scenario.question}", flush=True)
+
+    from sim.app import hydra_main
+
+    sys.argv = ["sim study", *hydra_argv(manifest, folder, args.launcher, args.jobs)]
+    try:
+        hydra_main()
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise
+    report = folder / "report.md"
+    manifest = read_manifest(folder)
+    if "aggregated_utc" not in manifest or not report.is_file():
+        # The callback did not run (or failed quietly, as Hydra only warns): do it here,
+        # where an error is reported properly.
+        from sim.experiments.report import aggregate
+
+        report = aggregate(folder)
+        print(f"report: {report.resolve()}")
+    return 0
