@@ -41,7 +41,12 @@ def t_interval(values: np.ndarray[Any, Any], level: float = 0.95) -> tuple[float
 def run_kpis(folder: Path) -> dict[str, Any]:
     """Headline KPIs of one run folder, from its own tables."""
     summary = json.loads((folder / "summary.json").read_text(encoding="utf-8"))
-    kpis = {k: v for k, v in summary.items() if isinstance(v, int | float) and k != "seed"}
+    # Wall time is a property of the machine, not of the run: it is no KPI.
+    kpis = {
+        k: v
+        for k, v in summary.items()
+        if isinstance(v, int | float) and k not in ("seed", "wall_seconds")
+    }
     customers = pd.read_parquet(folder / "customers.parquet")
     initial = customers[customers["initial_customer"]]
     # NPV of an average customer: each week-0 customer's profit stream discounted to

@@ -60,7 +60,8 @@ def fan_charts(runs: pd.DataFrame, policies: list[str]) -> Figure:
 
 def paired_difference_bars(summary: pd.DataFrame, baseline: str, metrics: list[str]) -> Figure:
     """Paired difference to the baseline with 95% CIs, one panel per metric."""
-    shown = [m for m in metrics if not summary.empty and m in set(summary["metric"])]
+    has_diffs = not summary.empty and "diff_vs_baseline" in summary
+    shown = [m for m in metrics if has_diffs and m in set(summary["metric"])]
     fig = Figure(figsize=(4 * max(1, len(shown)), 3.6), layout="constrained")
     axes = np.atleast_1d(fig.subplots(1, max(1, len(shown))))
     for ax, metric in zip(axes, shown, strict=False):

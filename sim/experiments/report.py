@@ -70,7 +70,16 @@ def _atomic_write(path: Path, text: str) -> None:
 
 def answer_lines(summary: pd.DataFrame, baseline: str, headline: str) -> list[str]:
     """One sentence per policy on the headline metric: difference, CI, verdict."""
-    lines = []
+    lines: list[str] = []
+    if "diff_vs_baseline" not in summary:
+        rows = summary[summary["metric"] == headline]
+        for _, r in rows.iterrows():
+            lines.append(
+                f"- **{r['policy']}**: {LABELS.get(headline, headline)} "
+                f"{fmt(headline, r['mean'], True)} (95% CI {fmt(headline, r['ci_low'], True)} "
+                f"to {fmt(headline, r['ci_high'], True)}, {int(r['n'])} replications)."
+            )
+        return lines
     rows = summary[(summary["metric"] == headline) & (summary["policy"] != baseline)]
     for _, r in rows.iterrows():
         d, lo, hi = r["diff_vs_baseline"], r["diff_ci_low"], r["diff_ci_high"]
@@ -109,6 +118,8 @@ def _level_table(summary: pd.DataFrame, policies: list[str], metrics: list[str])
 
 
 def _diff_table(summary: pd.DataFrame, baseline: str, metrics: list[str]) -> list[str]:
+    if "diff_vs_baseline" not in summary:
+        return ["(one policy only: no differences)"]
     out = [
         "| policy | metric | paired difference | 95% CI (paired) | 95% CI (unpaired) |",
         "|---|---|---:|---:|---:|",
@@ -153,7 +164,7 @@ def _trial_section(kpis: pd.DataFrame) -> list[str]:
 def _defection_section(summary: pd.DataFrame, baseline: str) -> list[str]:
     rows = summary[(summary["metric"] == "annual_defection") & (summary["policy"] != baseline)]
     npv = summary[(summary["metric"] == "customer_npv")]
-    if rows.empty or npv.empty:
+    if rows.empty or npv.empty or "diff_vs_baseline" not in summary:
         return []
     base_npv = npv[npv["policy"] == baseline]["mean"]
     out = ["## Defection and the value of a customer", ""]

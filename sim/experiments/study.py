@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import time
@@ -75,9 +76,12 @@ def versions() -> dict[str, str]:
     }
 
 
-def study_overrides(scenario: Scenario, smoke: bool) -> tuple[list[str], list[int]]:
+def study_overrides(
+    scenario: Scenario, smoke: bool, replications: int | None = None
+) -> tuple[list[str], list[int]]:
     """The fixed overrides of every run of a study, and its replication seeds."""
     reps = scenario.smoke_replications if smoke else scenario.replications
+    reps = replications if replications is not None else reps
     seeds = replication_seeds(scenario.root_seed, reps)
     fixed = [*scenario.world, f"run.name={scenario.name}", "run.figures=false"]
     fixed.append("run.progress=false")
@@ -110,12 +114,16 @@ def read_manifest(folder: Path) -> dict[str, Any]:
 
 
 def new_manifest(
-    scenario: Scenario, smoke: bool, extra: list[str], launcher: str
+    scenario: Scenario,
+    smoke: bool,
+    extra: list[str],
+    launcher: str,
+    replications: int | None = None,
 ) -> dict[str, Any]:
     """Everything needed to reproduce a study run by run."""
     from sim.cli import compose_config
 
-    fixed, seeds = study_overrides(scenario, smoke)
+    fixed, seeds = study_overrides(scenario, smoke, replications)
     fixed = [*fixed, *extra]
     base = compose_config([*fixed, f"policy={scenario.baseline}", f"seed={seeds[0]}"])
     for policy in scenario.policies:
@@ -178,12 +186,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--smoke", action="store_true", help="2 replications of a small world, 120 weeks"
     )
+    parser.add_argument("--replications", type=int, help="override the scenario's count")
     parser.add_argument("--resume", type=Path, help="finish a study folder cut short")
     parser.add_argument("--results-dir", type=Path, default=Path("results"))
     parser.add_argument("--launcher", choices=LAUNCHERS, default="joblib")
     parser.add_argument("--jobs", type=int, default=-1, help="joblib workers (-1: all cores)")
     parser.add_argument("overrides", nargs="*", help="extra overrides for every run")
-    args = parser.parse_args(list(argv) if argv is not None else None)
+    args = parser.parse_intermixed_args(list(argv) if argv is not None else None)
 
     scenario = load_scenario(args.scenario)
     if args.resume is not None:
@@ -195,8 +204,15 @@ def main(argv: Sequence[str] | None = None) -> int:
             )
         manifest["started_unix"] = time.time()
         write_manifest(folder, manifest)
+        # A killed run cannot clean up after itself: drop its hidden partial folder.
+        for stale in folder.glob("runs/*/.*.partial-*"):
+            shutil.rmtree(stale, ignore_errors=True)
     else:
-        manifest = new_manifest(scenario, args.smoke, list(args.overrides), args.launcher)
+        if args.replications is not None and args.replications < 1:
+            raise ConfigError(f"--replications={args.replications}: a whole number >= 1")
+        manifest = new_manifest(
+            scenario, args.smoke, list(args.overrides), args.launcher, args.replications
+        )
         folder = (
             args.results_dir
             / scenario.name
