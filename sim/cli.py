@@ -21,6 +21,7 @@ commands:
   study NAME [--smoke]  a scenario from scenarios/: policies x replications, then a report
   aggregate FOLDER      (re)build a study's tables, figures and report from its runs
   bench [--quick]       benchmark: wall time and customer-weeks per second
+  bench-sweep           benchmark: a study with the serial launcher vs joblib
 
 `sim run --help` lists the config groups and their options.
 """
@@ -256,11 +257,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             return study_main(rest)
         if command == "aggregate":
             return _aggregate_command(rest)
+        if command == "bench-sweep":
+            from sim.experiments.sweepbench import main as sweepbench_main
+
+            return sweepbench_main(rest)
         if command == "bench":
             from sim.bench import main as bench_main
 
             return bench_main(rest)
-        raise UserError(f"unknown command '{command}'; allowed: run, study, aggregate, bench")
+        raise UserError(
+            f"unknown command '{command}'; allowed: run, study, aggregate, bench, bench-sweep"
+        )
     except (UserError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -29,7 +29,7 @@ from sim.output import timestamp
 from sim.rng import replication_seeds
 
 MANIFEST = "manifest.yaml"
-LAUNCHERS = ("joblib", "basic", "submitit_slurm", "submitit_local", "ray")
+LAUNCHERS = ("joblib", "basic", "slurm", "ray_cluster", "submitit_slurm", "submitit_local", "ray")
 
 
 def git_revision() -> tuple[str, bool]:
