@@ -20,6 +20,7 @@ commands:
   run [overrides ...]   one run of the model (Hydra overrides, e.g. staffing=layoff seed=3)
   study NAME [--smoke]  a scenario from scenarios/: policies x replications, then a report
   aggregate FOLDER      (re)build a study's tables, figures and report from its runs
+  validate [--quick]    reproduce the stylized facts: table of fact, range, value, CI, pass
   bench [--quick]       benchmark: wall time and customer-weeks per second
   bench-sweep           benchmark: a study with the serial launcher vs joblib
 
@@ -257,6 +258,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return study_main(rest)
         if command == "aggregate":
             return _aggregate_command(rest)
+        if command == "validate":
+            from sim.validation.cli import main as validate_main
+
+            return validate_main(rest)
         if command == "bench-sweep":
             from sim.experiments.sweepbench import main as sweepbench_main
 
