@@ -7,6 +7,7 @@ one line naming the field and what is allowed, before anything is written.
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Sequence
 from typing import Any
@@ -44,6 +45,7 @@ def compose_config(overrides: Sequence[str]) -> SimConfig:
     from hydra import compose, initialize_config_dir
     from hydra.core.global_hydra import GlobalHydra
 
+    refuse_foreign_targets(overrides)
     register_configs()
     own = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
     GlobalHydra.instance().clear()
@@ -55,6 +57,29 @@ def compose_config(overrides: Sequence[str]) -> SimConfig:
         raise UserError(explain(exc)) from exc
     finally:
         GlobalHydra.instance().clear()
+
+
+TARGET_PATTERN = re.compile(r"_target_\s*[:=]\s*['\"]?([\w.]+)")
+
+
+def refuse_foreign_targets(overrides: Sequence[str]) -> None:
+    """Refuse any ``_target_`` that names something outside this package.
+
+    Hydra instantiates ``_target_`` entries (callbacks, launchers); an override such as
+    ``+hydra.callbacks.x._target_=os.system`` would otherwise run arbitrary code.
+
+    Raises:
+        UserError: naming the override and what is allowed.
+    """
+    for override in overrides:
+        if "_target_" not in override:
+            continue
+        for target in TARGET_PATTERN.findall(override):
+            if not target.startswith("sim."):
+                raise UserError(
+                    f"'{override}': _target_={target} is refused; "
+                    "allowed: only classes of this package (sim.*)"
+                )
 
 
 def expand_sweeps(overrides: Sequence[str]) -> list[list[str]]:

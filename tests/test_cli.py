@@ -89,6 +89,11 @@ def test_run_writes_a_complete_folder(tmp_path):
         ("+changes=[{week:9999,set:{hr.perks_per_week:3}}]", "changes[0].week=9999"),
         ("+changes=[{week:5,set:{market.n_customers:3}}]", "is not a policy"),
         ("+changes=[{week:5,set:{service.kind:gold}}]", "unknown option; allowed: uniform, tiered"),
+        ("+hydra.callbacks.x._target_=os.system", "_target_=os.system is refused"),
+        ("+hydra.callbacks.x={_target_: subprocess.run}", "_target_=subprocess.run is refused"),
+        ("policy=no_such_bundle", "unknown option 'no_such_bundle' for policy"),
+        ("trial.segment_size=-5", "trial.segment_size=-5: out of range"),
+        ("run.burn_in_weeks=1e9", "run.burn_in_weeks"),
     ],
 )
 def test_bad_config_is_one_clear_line(override, expected):
