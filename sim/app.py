@@ -92,7 +92,14 @@ def hydra_main(dict_cfg: DictConfig) -> float | None:
     cfg = to_sim_config(dict_cfg)
     overrides = list(hc.overrides.task)
     if hc.mode != RunMode.MULTIRUN:
-        folder = execute(cfg, overrides, Path(cfg.run.results_dir) / "runs" / run_folder_name(cfg))
+        dest = Path(cfg.run.results_dir) / "runs" / run_folder_name(cfg)
+        try:
+            folder = execute(cfg, overrides, dest)
+        except OSError as exc:
+            # Disk full, no permission, a file where a folder should be: one clear line;
+            # the partial folder is already gone and earlier runs are untouched.
+            print(f"error: could not write results to {dest.parent}: {exc}", file=sys.stderr)
+            raise SystemExit(1) from exc
         print(f"results: {folder.resolve()}")
         print(f"report:  {(folder / 'report.md').resolve()}")
         return _npv(folder)

@@ -306,9 +306,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
 
 
+def _terminate(signum: int, frame: object) -> None:
+    # SIGTERM (a scheduler, `kill`) unwinds like Ctrl-C, so partial folders are removed.
+    raise KeyboardInterrupt
+
+
 def cli_entry() -> None:
     """Console-script wrapper that exits with ``main``'s status."""
-    raise SystemExit(main())
+    import signal
+
+    signal.signal(signal.SIGTERM, _terminate)
+    try:
+        raise SystemExit(main())
+    except KeyboardInterrupt:
+        print("interrupted: no partial results were kept", file=sys.stderr)
+        raise SystemExit(130) from None
 
 
 __all__ = ["compose_config", "explain", "main"]

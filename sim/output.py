@@ -43,6 +43,31 @@ def unique_path(path: Path) -> Path:
     return path.with_name(f"{path.name}-{n}")
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_partials(parent: Path) -> list[Path]:
+    """Delete hidden partial folders left by processes that were killed outright.
+
+    A SIGKILL leaves no chance to clean up; the next writer in the same place does it.
+    Partials of processes still running are left alone.
+    """
+    removed = []
+    for path in parent.glob(".*.partial-*"):
+        pid = path.name.rsplit("-", 1)[-1]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+            removed.append(path)
+    return removed
+
+
 class AtomicFolder:
     """A folder that appears at ``final`` only when the ``with`` block succeeds."""
 
@@ -52,6 +77,7 @@ class AtomicFolder:
 
     def __enter__(self) -> AtomicFolder:
         self.final.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_partials(self.final.parent)
         if self.partial.exists():
             shutil.rmtree(self.partial)
         self.partial.mkdir()
