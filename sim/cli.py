@@ -21,6 +21,7 @@ commands:
   run [overrides ...]   one run of the model (Hydra overrides, e.g. staffing=layoff seed=3)
   study NAME [--smoke]  a scenario from scenarios/: policies x replications, then a report
   aggregate FOLDER      (re)build a study's tables, figures and report from its runs
+  dashboard [--host H]  the classroom dashboard in the browser (127.0.0.1:8765 by default)
   validate [--quick]    reproduce the stylized facts: table of fact, range, value, CI, pass
   bench [--quick]       benchmark: wall time and customer-weeks per second
   bench-sweep           benchmark: a study with the serial launcher vs joblib
@@ -283,6 +284,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return study_main(rest)
         if command == "aggregate":
             return _aggregate_command(rest)
+        if command == "dashboard":
+            from sim.dashboard.__main__ import main as dashboard_main
+
+            return int(dashboard_main(rest) or 0)
         if command == "validate":
             from sim.validation.cli import main as validate_main
 

@@ -1,0 +1,280 @@
+"""Dashboard controls generated from the typed config schemas (no second copy of defaults).
+
+Each control is read from a field of ``sim.config``: its default, its allowed range, its
+unit and its meaning all come from the ``param(...)`` metadata. This module knows nothing of
+Solara, so it is tested and type-checked on its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from sim.config import POLICY_GROUPS, MarketConfig, SimConfig, WorkforceConfig
+
+__all__ = [
+    "DASHBOARD_MAX_CUSTOMERS",
+    "DASHBOARD_MAX_EMPLOYEES",
+    "DASHBOARD_SCALE",
+    "NO_SCENARIO",
+    "Control",
+    "ControlKind",
+    "control_for",
+    "current_policy",
+    "model_params",
+    "nice_step",
+    "pending_changes",
+    "policy_controls",
+]
+
+# The dashboard's starting world is the schema's reference world scaled down (10,000
+# people and 100 employees become 3,000 and 30: same ratio, same economics per head).
+# A step and the redraw of six charts then take about a second on a 2-core server
+# shared by a class; the sliders still reach the schema's default and beyond.
+DASHBOARD_SCALE = 0.3
+# The schema allows up to 5 million people; a browser session cannot redraw that weekly.
+DASHBOARD_MAX_CUSTOMERS = 20_000
+DASHBOARD_MAX_EMPLOYEES = 200
+NO_SCENARIO = "(none: schema defaults)"
+MAX_SEED = 999
+
+
+class ControlKind(enum.Enum):
+    """How a config field is shown."""
+
+    slider_float = "slider_float"
+    slider_int = "slider_int"
+    number_float = "number_float"  # a half-open range: no slider end to show
+    number_int = "number_int"
+    checkbox = "checkbox"
+    select = "select"
+    float_list = "float_list"  # one slider per value quintile
+
+
+@dataclass(frozen=True)
+class Control:
+    """One input, read from a schema field's metadata.
+
+    Args:
+        key: Dotted config key, e.g. ``hr.perks_per_week``.
+        kind: How the value is entered.
+        default: The schema's default (enums by member name).
+        lo: Smallest allowed value (None: unbounded).
+        hi: Largest allowed value (None: unbounded).
+        step: Slider increment (None for non-sliders).
+        options: Allowed names of an enum field.
+        unit: Unit from the schema.
+        doc: Meaning from the schema.
+        source: Where the value comes from (the ODD's source codes).
+    """
+
+    key: str
+    kind: ControlKind
+    default: Any
+    lo: float | None = None
+    hi: float | None = None
+    step: float | None = None
+    options: tuple[str, ...] = ()
+    unit: str = ""
+    doc: str = ""
+    source: str = ""
+
+    @property
+    def name(self) -> str:
+        """The field name (the theory's word for it)."""
+        return self.key.rpartition(".")[2]
+
+    @property
+    def label(self) -> str:
+        """Field name with its unit, as shown beside the control."""
+        return f"{self.name} [{self.unit}]" if self.unit and self.unit != "flag" else self.name
+
+    @property
+    def help(self) -> str:
+        """Meaning, allowed range and source, for a tooltip."""
+        parts = [self.doc] if self.doc else []
+        if self.lo is not None or self.hi is not None:
+            lo = "-inf" if self.lo is None else f"{self.lo:g}"
+            hi = "inf" if self.hi is None else f"{self.hi:g}"
+            parts.append(f"allowed: [{lo}, {hi}]")
+        if self.source:
+            parts.append(f"source: {self.source}")
+        return "; ".join(parts) or self.key
+
+
+def nice_step(lo: float, hi: float, positions: int = 100) -> float:
+    """The largest 1-2-5 step that splits [lo, hi] into at least ``positions`` steps.
+
+    >>> nice_step(0, 1), nice_step(-0.5, 2), nice_step(0, 5), nice_step(0, 10)
+    (0.01, 0.02, 0.05, 0.1)
+    """
+    span = (hi - lo) / positions
+    if span <= 0:
+        return 1.0
+    exponent = math.floor(math.log10(span))
+    for mantissa in (5, 2, 1):
+        step = mantissa * 10.0**exponent
+        if step <= span * (1 + 1e-9):
+            return float(f"{step:.12g}")
+    return float(f"{10.0**exponent:.12g}")
+
+
+def _export(value: Any) -> Any:
+    """A config value as a control holds it (enums by name, lists copied)."""
+    if isinstance(value, enum.Enum):
+        return value.name
+    if isinstance(value, list):
+        return [float(v) for v in value]
+    return value
+
+
+def control_for(key: str, f: dataclasses.Field[Any], default: Any) -> Control:
+    """Build the control of one schema field.
+
+    Args:
+        key: Dotted key of the field.
+        f: The dataclass field (its metadata holds min, max, unit, source, doc).
+        default: The field's default value.
+
+    Returns:
+        The control.
+    """
+    meta = dict(f.metadata)
+    lo, hi = meta.get("min"), meta.get("max")
+    common: dict[str, Any] = {
+        "unit": str(meta.get("unit", "")),
+        "doc": str(meta.get("doc", "")),
+        "source": "" if meta.get("source") in (None, "assumption") else str(meta["source"]),
+    }
+    if isinstance(default, enum.Enum):
+        options = tuple(m.name for m in type(default))
+        return Control(key, ControlKind.select, default.name, options=options, **common)
+    if isinstance(default, bool):
+        return Control(key, ControlKind.checkbox, default, **common)
+    if isinstance(default, list):
+        if lo is None or hi is None:
+            raise TypeError(f"{key}: a list field needs a range for its sliders")
+        step = nice_step(lo, hi)
+        return Control(key, ControlKind.float_list, _export(default), lo, hi, step, **common)
+    if isinstance(default, int):
+        if lo is not None and hi is not None:
+            return Control(key, ControlKind.slider_int, default, lo, hi, 1, **common)
+        return Control(key, ControlKind.number_int, default, lo, hi, **common)
+    if isinstance(default, float):
+        if lo is not None and hi is not None:
+            step = nice_step(lo, hi)
+            return Control(key, ControlKind.slider_float, default, lo, hi, step, **common)
+        return Control(key, ControlKind.number_float, default, lo, hi, **common)
+    raise TypeError(f"{key}: no control for values of type {type(default).__name__}")
+
+
+def policy_controls(config: SimConfig | None = None) -> dict[str, list[Control]]:
+    """Controls for every field of every policy group, in schema order.
+
+    Args:
+        config: Where defaults are read (the schema's own defaults when None).
+
+    Returns:
+        ``{group: [Control, ...]}`` for each of ``sim.config.POLICY_GROUPS``.
+    """
+    cfg = config if config is not None else SimConfig()
+    out: dict[str, list[Control]] = {}
+    for group in POLICY_GROUPS:
+        node = getattr(cfg, group)
+        out[group] = [
+            control_for(f"{group}.{f.name}", f, getattr(node, f.name))
+            for f in dataclasses.fields(node)
+        ]
+    return out
+
+
+def current_policy(config: SimConfig) -> dict[str, Any]:
+    """Every policy value of ``config`` as the controls hold it: ``{"hr.perks_per_week": 0.0}``."""
+    return {
+        f"{group}.{f.name}": _export(getattr(getattr(config, group), f.name))
+        for group in POLICY_GROUPS
+        for f in dataclasses.fields(getattr(config, group))
+    }
+
+
+def pending_changes(draft: dict[str, Any], config: SimConfig) -> dict[str, Any]:
+    """The entries of ``draft`` that differ from the running policy.
+
+    >>> pending_changes({"hr.perks_per_week": 0.0, "service.kind": "tiered"}, SimConfig())
+    {'service.kind': 'tiered'}
+    """
+    now = current_policy(config)
+    return {k: v for k, v in draft.items() if k in now and _export(v) != now[k]}
+
+
+def _field(schema: type[Any], name: str) -> dataclasses.Field[Any]:
+    return {f.name: f for f in dataclasses.fields(schema)}[name]
+
+
+def _size_param(key: str, schema: type[Any], name: str, cap: int, step: int) -> dict[str, Any]:
+    """A SolaraViz integer slider for a world size, range from the schema (capped)."""
+    f = _field(schema, name)
+    default = getattr(schema(), name)
+    control = control_for(key, f, default)
+    lo = int(control.lo or 0)
+    hi = min(cap, int(control.hi)) if control.hi is not None else cap
+    value = min(hi, max(lo, round(default * DASHBOARD_SCALE / step) * step))
+    return {
+        "type": "SliderInt",
+        "value": value,
+        "label": control.label,
+        "min": lo,
+        "max": hi,
+        "step": step,
+    }
+
+
+def model_params(scenario_names: list[str]) -> dict[str, Any]:
+    """SolaraViz ``model_params`` of ``DashboardModel``: the starting world (applied on Reset).
+
+    Args:
+        scenario_names: Names of the scenarios a teacher may start from.
+
+    Returns:
+        The parameter dictionary SolaraViz turns into sidebar inputs.
+    """
+    return {
+        "scenario_name": {
+            "type": "Select",
+            "value": NO_SCENARIO,
+            "values": [NO_SCENARIO, *scenario_names],
+            "label": "scenario (starting world)",
+        },
+        "classroom": {
+            "type": "Checkbox",
+            "value": False,
+            "label": "classroom rounds: 13 weeks a step, beside a no-change twin",
+        },
+        "weeks_per_step": {
+            "type": "SliderInt",
+            "value": 4,
+            "min": 1,
+            "max": 13,
+            "step": 1,
+            "label": "weeks per step (explore mode)",
+        },
+        "n_customers": _size_param(
+            "market.n_customers", MarketConfig, "n_customers", DASHBOARD_MAX_CUSTOMERS, 100
+        ),
+        "n_employees": _size_param(
+            "workforce.n_employees", WorkforceConfig, "n_employees", DASHBOARD_MAX_EMPLOYEES, 1
+        ),
+        # A slider, not a text box: Mesa's Reset cannot report a mistyped seed, it would
+        # silently keep the old world. Seeds 0-999 are plenty for one per group.
+        "seed": {
+            "type": "SliderInt",
+            "value": SimConfig().seed,
+            "min": 0,
+            "max": MAX_SEED,
+            "step": 1,
+            "label": "seed (one per group)",
+        },
+    }

@@ -1,0 +1,326 @@
+"""One browser session's world: the students' model and, in classroom rounds, its twin.
+
+``DashboardModel`` is the Mesa model SolaraViz drives. It wraps a
+``ServiceProfitChainModel`` (the world the students manage) and, in classroom mode, a
+second one built from the same config and seed that never receives their decisions (the
+"no change" twin). Every table it hands to the charts is the models' own data.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Any
+
+import mesa
+import pandas as pd
+
+from sim.config import ConfigError, SimConfig
+from sim.dashboard.controls import NO_SCENARIO
+from sim.dashboard.scenarios import find_scenarios, starting_config
+from sim.model import WEEKS_PER_QUARTER, ServiceProfitChainModel
+from sim.results import customer_ledger
+
+__all__ = [
+    "ROUND_METRICS",
+    "DashboardModel",
+    "Snapshot",
+    "decisions_table",
+    "parse_seed",
+    "rounds_table",
+    "weekly_table",
+]
+
+WEEKS_PER_ROUND = WEEKS_PER_QUARTER
+
+# Per-round results for the debrief: (metric, how the round's weeks are combined).
+ROUND_METRICS: tuple[tuple[str, str], ...] = (
+    ("profit", "sum"),
+    ("revenue", "sum"),
+    ("cumulative_profit", "last"),
+    ("customers_focal", "last"),
+    ("customer_satisfaction", "mean"),
+    ("customer_retention_annualised", "mean"),
+    ("service_quality", "mean"),
+    ("employee_satisfaction", "mean"),
+    ("employee_headcount", "last"),
+    ("quits", "sum"),
+    ("layoffs", "sum"),
+)
+
+
+def parse_seed(seed: int | str | None, default: int) -> int:
+    """The seed typed into the dashboard as an integer (``default`` when blank).
+
+    >>> parse_seed(" 7 ", 0), parse_seed("", 3), parse_seed(None, 3)
+    (7, 3, 3)
+
+    Raises:
+        ConfigError: the text is not a whole number.
+    """
+    if seed is None or (isinstance(seed, str) and not seed.strip()):
+        return default
+    try:
+        return int(str(seed).strip())
+    except ValueError:
+        raise ConfigError(f"seed={seed!r}: not a whole number") from None
+
+
+def _format_value(value: Any) -> str:
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(f"{float(v):g}" for v in value) + "]"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(getattr(value, "name", value))
+
+
+def decisions_table(policy_log: list[tuple[int, dict[str, Any]]]) -> pd.DataFrame:
+    """One row per policy value changed: the week it took effect from, key and value.
+
+    ``round`` is the classroom round (13 weeks) the change first applied to.
+
+    >>> decisions_table([(13, {"hr.perks_per_week": 50.0})]).values.tolist()
+    [[13, 2, 'hr.perks_per_week', '50']]
+    """
+    rows = [
+        {
+            "week": week,
+            "round": week // WEEKS_PER_ROUND + 1,
+            "key": key,
+            "value": _format_value(value),
+        }
+        for week, change in policy_log
+        for key, value in change.items()
+    ]
+    return pd.DataFrame(rows, columns=["week", "round", "key", "value"])
+
+
+def _round_of(weekly: pd.DataFrame) -> pd.Series[int]:
+    # Row ``week == k`` is the k-th simulated week; weeks 1..13 make round 1.
+    return (weekly["week"].astype(int) - 1) // WEEKS_PER_ROUND + 1
+
+
+def _per_round(weekly: pd.DataFrame) -> pd.DataFrame:
+    grouped = weekly.groupby(_round_of(weekly))
+    return pd.DataFrame({metric: grouped[metric].agg(how) for metric, how in ROUND_METRICS})
+
+
+def rounds_table(
+    weekly: pd.DataFrame,
+    twin_weekly: pd.DataFrame,
+    policy_log: list[tuple[int, dict[str, Any]]],
+) -> pd.DataFrame:
+    """Decisions and results of each classroom round, students beside their twin.
+
+    Args:
+        weekly: The students' weekly table.
+        twin_weekly: The twin's weekly table (same seed, no decisions).
+        policy_log: The students' ``policy_log``.
+
+    Returns:
+        One row per completed or started round: ``round``, ``first_week``, ``last_week``,
+        ``decisions`` (the changes that took effect at the round's start), then for
+        each of ``ROUND_METRICS`` the columns ``<metric>_students``, ``<metric>_twin``
+        and ``<metric>_difference`` (students minus twin).
+    """
+    columns = ["round", "first_week", "last_week", "decisions"]
+    for metric, _ in ROUND_METRICS:
+        columns += [f"{metric}_students", f"{metric}_twin", f"{metric}_difference"]
+    if weekly.empty:
+        return pd.DataFrame(columns=columns)
+    students, twin = _per_round(weekly), _per_round(twin_weekly)
+    decided: dict[int, list[str]] = {}
+    for week, change in policy_log:
+        for key, value in change.items():
+            decided.setdefault(week // WEEKS_PER_ROUND + 1, []).append(
+                f"{key}={_format_value(value)}"
+            )
+    weeks = weekly.groupby(_round_of(weekly))["week"].agg(["min", "max"])
+    out = pd.DataFrame(
+        {
+            "round": students.index.astype(int),
+            "first_week": weeks["min"].to_numpy(),
+            "last_week": weeks["max"].to_numpy(),
+            "decisions": ["; ".join(decided.get(int(r), [])) for r in students.index],
+        }
+    )
+    for metric, _ in ROUND_METRICS:
+        s = students[metric].to_numpy(dtype=float)
+        t = twin[metric].reindex(students.index).to_numpy(dtype=float)
+        out[f"{metric}_students"] = s
+        out[f"{metric}_twin"] = t
+        out[f"{metric}_difference"] = s - t
+    return out[columns]
+
+
+def weekly_table(weekly: pd.DataFrame, twin_weekly: pd.DataFrame | None) -> pd.DataFrame:
+    """The weekly tables of the students (and the twin) stacked, with a ``run`` column."""
+    frames = [weekly.assign(run="students")]
+    if twin_weekly is not None:
+        frames.append(twin_weekly.assign(run="twin"))
+    table = pd.concat(frames, ignore_index=True)
+    return table[["run", *[c for c in table.columns if c != "run"]]]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A consistent copy of a session's tables, taken between two weeks.
+
+    Args:
+        version: Increases with every step and policy change (charts redraw on it).
+        week: Weeks simulated so far.
+        weekly: The students' weekly table.
+        customers: The students' customer ledger.
+        policy_log: The students' policy changes ``[(week, {key: value})]``.
+        twin_weekly: The twin's weekly table (classroom mode only).
+        twin_customers: The twin's customer ledger (classroom mode only).
+    """
+
+    version: int
+    week: int
+    weekly: pd.DataFrame
+    customers: pd.DataFrame
+    policy_log: list[tuple[int, dict[str, Any]]]
+    twin_weekly: pd.DataFrame | None = None
+    twin_customers: pd.DataFrame | None = None
+
+    @property
+    def policy_weeks(self) -> list[int]:
+        """Weeks at whose start the students changed a policy (for the dashed lines)."""
+        return sorted({week for week, _ in self.policy_log})
+
+
+class DashboardModel(mesa.Model):  # type: ignore[misc]
+    """The world one browser session drives (SolaraViz re-creates it on Reset).
+
+    Args:
+        scenario_name: Name of a scenario in ``scenarios/`` for the starting world, or
+            ``NO_SCENARIO`` for the schema defaults. (Not ``scenario``: Mesa's own
+            ``Model.scenario`` is a different thing.)
+        classroom: Classroom rounds: each step is a quarter (13 weeks) and a no-change
+            twin on the same seed runs alongside.
+        weeks_per_step: Weeks per step in explore mode.
+        n_customers: People in the market (None: the scenario's or schema's value).
+        n_employees: Initial headcount (None: the scenario's or schema's value).
+        seed: The run's seed (text from the dashboard is accepted; blank: config seed).
+    """
+
+    def __init__(
+        self,
+        scenario_name: str = NO_SCENARIO,
+        classroom: bool = False,
+        weeks_per_step: int = 1,
+        n_customers: int | None = None,
+        n_employees: int | None = None,
+        seed: int | str | None = None,
+    ) -> None:
+        chosen = None
+        if scenario_name and scenario_name != NO_SCENARIO:
+            known = find_scenarios()
+            if scenario_name not in known:
+                raise ConfigError(
+                    f"scenario '{scenario_name}': not found; allowed: {', '.join(known) or 'none'}"
+                )
+            chosen = known[scenario_name]
+        cfg = starting_config(chosen, n_customers, n_employees)
+        cfg.seed = parse_seed(seed, cfg.seed)
+        super().__init__(rng=cfg.seed)
+        self.config: SimConfig = cfg
+        self.start_scenario = chosen
+        self.classroom = bool(classroom)
+        self.weeks_per_step = WEEKS_PER_ROUND if self.classroom else max(1, int(weeks_per_step))
+        self.world = ServiceProfitChainModel(cfg, rng=cfg.seed)
+        self.twin = ServiceProfitChainModel(cfg, rng=cfg.seed) if self.classroom else None
+        # SolaraViz steps in a worker thread while buttons fire in others: a change
+        # lands between two weeks, never inside one.
+        self._lock = threading.RLock()
+        self._version = 0
+        self._snapshot: Snapshot | None = None
+
+    # ------------------------------------------------------------ views
+
+    @property
+    def week(self) -> int:
+        """Weeks simulated so far."""
+        return int(self.world.week)
+
+    @property
+    def horizon(self) -> int:
+        """The run's horizon in weeks (``run.weeks``); the run stops there."""
+        return int(self.config.run.weeks)
+
+    @property
+    def round(self) -> int:
+        """Completed classroom rounds (quarters)."""
+        return self.week // WEEKS_PER_ROUND
+
+    @property
+    def policy(self) -> SimConfig:
+        """The students' config as it stands now (policies included)."""
+        return self.world.config
+
+    def snapshot(self) -> Snapshot:
+        """The tables as of now (cached until the next step or change)."""
+        with self._lock:
+            if self._snapshot is None or self._snapshot.version != self._version:
+                twin = self.twin
+                self._snapshot = Snapshot(
+                    version=self._version,
+                    week=self.week,
+                    weekly=self.world.metrics.frame(),
+                    customers=customer_ledger(self.world),
+                    policy_log=[(w, dict(c)) for w, c in self.world.policy_log],
+                    twin_weekly=twin.metrics.frame() if twin is not None else None,
+                    twin_customers=customer_ledger(twin) if twin is not None else None,
+                )
+            return self._snapshot
+
+    # ---------------------------------------------------------- actions
+
+    def set_policy(self, change: dict[str, Any]) -> None:
+        """Change the students' policies from the next week on (the twin keeps its own).
+
+        Raises:
+            ConfigError: a key is not a policy or a value is not allowed.
+        """
+        with self._lock:
+            self.world.set_policy(change)
+            self._version += 1
+
+    def step(self) -> None:
+        """Advance ``weeks_per_step`` weeks (a round in classroom mode), to the horizon."""
+        with self._lock:
+            for _ in range(self.weeks_per_step):
+                if self.world.week >= self.horizon:
+                    break
+                self.world.step()
+                if self.twin is not None:
+                    self.twin.step()
+            self._version += 1
+            self.running = self.world.week < self.horizon
+
+    # ----------------------------------------------------------- tables
+
+    def rounds(self) -> pd.DataFrame:
+        """The classroom rounds table (students beside the twin); empty in explore mode."""
+        snap = self.snapshot()
+        if snap.twin_weekly is None:
+            return rounds_table(snap.weekly.iloc[0:0], snap.weekly.iloc[0:0], [])
+        return rounds_table(snap.weekly, snap.twin_weekly, snap.policy_log)
+
+    def decisions(self) -> pd.DataFrame:
+        """The students' decisions, one row per changed value."""
+        return decisions_table(self.snapshot().policy_log)
+
+    def rounds_csv(self) -> str:
+        """The rounds table as CSV text, for the debrief download."""
+        return str(self.rounds().to_csv(index=False))
+
+    def decisions_csv(self) -> str:
+        """The decisions as CSV text."""
+        return str(self.decisions().to_csv(index=False))
+
+    def weekly_csv(self) -> str:
+        """The weekly tables (students and twin) as CSV text."""
+        snap = self.snapshot()
+        return str(weekly_table(snap.weekly, snap.twin_weekly).to_csv(index=False))
