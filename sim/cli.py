@@ -287,7 +287,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "dashboard":
             from sim.dashboard.__main__ import main as dashboard_main
 
-            return int(dashboard_main(rest) or 0)
+            dashboard_main(rest)
+            return 0
         if command == "validate":
             from sim.validation.cli import main as validate_main
 
