@@ -172,6 +172,15 @@ class MarketConfig:
         unit="probability/year",
         doc="leaving the category for reasons unrelated to service",
     )
+    churn_multiplier: float = param(
+        1.0,
+        0,
+        10,
+        unit="multiplier",
+        source="SF1 (validation only)",
+        doc="exogenous factor on every focal customer's defection hazard; 1 outside the "
+        "SF1 validation experiment, which uses it to cut defection with all else fixed",
+    )
 
 
 @dataclass
@@ -575,11 +584,11 @@ class WorkforceConfig:
     )
     fatigue_effect: float = param(0.3, 0, 5, unit="satisfaction", source="§2.6")
     insecurity_effect: float = param(
-        0.15,
+        0.05,
         0,
         5,
         unit="satisfaction",
-        source="SF25",
+        source="SF25 SF24 (calibrated: +20-40% quits after a 2% cut)",
         doc="satisfaction lost at full job insecurity",
     )
     customer_mirror_effect: float = param(
@@ -603,11 +612,11 @@ class WorkforceConfig:
     )
     quit_fatigue_effect: float = param(1.0, 0, 20, unit="log-hazard at full fatigue", source="§2.6")
     survivor_quit_effect: float = param(
-        1.0,
+        0.5,
         0,
         20,
         unit="relative hazard at full insecurity",
-        source="SF24",
+        source="SF24 (calibrated: +20-40% quits after a 2% cut)",
         doc="extra quit hazard of layoff survivors",
     )
     layoff_shock_scale: float = param(
@@ -621,11 +630,11 @@ class WorkforceConfig:
     insecurity_weeks: float = param(40.0, 1, 520, unit="weeks", source="SF24 SF25")
     recruiting_weeks: int = param(4, 1, 52, unit="weeks", source="SF19", doc="vacancy to start")
     hire_cost_weeks_of_wage: float = param(
-        6.0,
+        8.0,
         0,
         104,
         unit="weeks of wage",
-        source="SF18",
+        source="SF18 (calibrated: ~20% of a $52k wage per quit, with ramp-up)",
         doc="recruiting and training cost of one hire (ramp-up losses come on top, emergent)",
     )
     severance_weeks: float = param(8.0, 0, 104, unit="weeks of wage", doc="paid per layoff")

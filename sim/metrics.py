@@ -77,6 +77,9 @@ class MetricsRecorder:
         self._col = {name: i for i, name in enumerate(self.names)}
         self._data: NDArray[np.float64] = np.full((max(weeks, 0), len(self.names)), np.nan)
         self.rows = 0
+        # Column positions per key order: a week's values are then stored in one assignment
+        # instead of a dictionary lookup per metric.
+        self._positions: dict[tuple[str, ...], NDArray[np.intp]] = {}
 
     def record(self, values: dict[str, float]) -> None:
         """Store one week's values (every metric must be given)."""
@@ -84,9 +87,12 @@ class MetricsRecorder:
             grown = np.full((max(8, 2 * self._data.shape[0]), len(self.names)), np.nan)
             grown[: self.rows] = self._data[: self.rows]
             self._data = grown
-        row = self._data[self.rows]
-        for name, value in values.items():
-            row[self._col[name]] = value
+        keys = tuple(values)
+        positions = self._positions.get(keys)
+        if positions is None:
+            positions = np.array([self._col[name] for name in keys], dtype=np.intp)
+            self._positions[keys] = positions
+        self._data[self.rows, positions] = np.fromiter(values.values(), np.float64, len(keys))
         self.rows += 1
 
     def last(self, name: str) -> float:

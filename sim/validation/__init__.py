@@ -1,0 +1,1 @@
+"""Validation against the stylized facts: ``sim validate`` (see docs/validation.md)."""

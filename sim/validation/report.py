@@ -1,0 +1,127 @@
+"""The validation table: printed, and written as a Markdown report with one figure per fact.
+
+The report folder is built in a hidden temporary folder next to its destination and
+renamed into place, so a reader never sees a half-written report.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from sim.validation.core import Check
+
+HEADER = ("fact", "claim", "literature", "simulated (95% CI)", "result")
+
+
+def _num(x: float) -> str:
+    if not math.isfinite(x):
+        return "nan"
+    return f"{x:.3g}" if abs(x) < 1000 else f"{x:,.0f}"
+
+
+def value_text(check: Check) -> str:
+    """``mean [lo, hi] (n=R)`` of one check."""
+    lo, hi = check.ci
+    return f"{_num(check.mean)} [{_num(lo)}, {_num(hi)}] (n={check.values.size})"
+
+
+def rows(checks: Sequence[Check]) -> list[tuple[str, str, str, str, str]]:
+    """One table row per check."""
+    return [
+        (
+            c.fact.fact_id,
+            c.fact.claim,
+            c.fact.literature,
+            value_text(c),
+            "pass" if c.passed else "FAIL",
+        )
+        for c in checks
+    ]
+
+
+def text_table(checks: Sequence[Check], width: int = 60) -> str:
+    """The table for the terminal: long claims are cut to ``width`` characters."""
+    body = [
+        tuple(cell if len(cell) <= width else cell[: width - 3] + "..." for cell in row)
+        for row in rows(checks)
+    ]
+    widths = [max(len(r[i]) for r in [HEADER, *body]) for i in range(len(HEADER))]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(HEADER, widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in body]
+    return "\n".join(lines)
+
+
+def markdown(checks: Sequence[Check], mode: str, seconds: float, figures: bool) -> str:
+    """The report: the table, then per fact what was measured, details and the figure."""
+    passed = sum(c.passed for c in checks)
+    out = [
+        f"# Validation report ({mode} mode)",
+        "",
+        f"{passed} of {len(checks)} checks pass; run time {seconds:.0f} s. Every value is a "
+        "replication mean with its 95% t-interval; a check passes when the mean lies in "
+        "the band (analytic checks: within 4 standard errors of the closed form) and every "
+        "side condition holds.",
+        "",
+        "| " + " | ".join(HEADER) + " |",
+        "|" + "---|" * len(HEADER),
+    ]
+    out += ["| " + " | ".join(r) + " |" for r in rows(checks)]
+    for c in checks:
+        out += [
+            "",
+            f"## {c.fact.fact_id}: {c.fact.claim}",
+            "",
+            f"- Literature: {c.fact.literature}",
+            f"- Measured: {c.fact.measure}",
+            f"- Simulated: {value_text(c)} — **{'pass' if c.passed else 'FAIL'}**",
+        ]
+        for name, ok in c.conditions.items():
+            out.append(f"- Condition: {name}: {'yes' if ok else 'NO'}")
+        if c.detail:
+            out.append(f"- Details: {c.detail}")
+        if figures and c.plot is not None:
+            out += ["", f"![{c.fact.fact_id}](figures/{c.fact.fact_id}.png)"]
+    return "\n".join(out) + "\n"
+
+
+def save_figures(checks: Sequence[Check], folder: Path) -> None:
+    """One PNG per fact, drawn by the check's own plot function."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for c in checks:
+        if c.plot is None:
+            continue
+        fig, ax = plt.subplots(figsize=(6, 3.6))
+        c.plot(ax)
+        ax.set_title(f"{c.fact.fact_id}: {'pass' if c.passed else 'FAIL'}", fontsize=10)
+        fig.tight_layout()
+        fig.savefig(folder / f"{c.fact.fact_id}.png", dpi=110)
+        plt.close(fig)
+
+
+def write_report(
+    checks: Sequence[Check], out: Path, mode: str, seconds: float, figures: bool = True
+) -> Path:
+    """Write ``report.md`` (and figures) to ``out`` atomically; return the report's path."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        if figures:
+            save_figures(checks, tmp / "figures")
+        (tmp / "report.md").write_text(markdown(checks, mode, seconds, figures), encoding="utf-8")
+        (tmp / "table.txt").write_text(text_table(checks, width=1000) + "\n", encoding="utf-8")
+        os.replace(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out / "report.md"
