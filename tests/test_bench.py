@@ -1,0 +1,120 @@
+"""``sim bench`` and its yardsticks: behaviour only, no timing asserts (machines are noisy)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from sim import bench
+from sim.cli import main as cli_main
+from sim.perf.kernel import CustomerKernel
+from sim.perf.mesa_peer import PeerCustomer, PeerModel
+from sim.perf.update import Outcome, UpdateParams, bench_config
+
+
+def test_tiny_bench_prints_every_table_and_line(capsys):
+    # The same code path as `sim bench --quick`, shrunk: two tiny sizes, three weeks.
+    code = cli_main(
+        ["bench", "--quick", "--sizes", "300", "600", "--weeks", "3", "--startup-runs", "1"]
+    )
+    out = capsys.readouterr().out
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].startswith("machine: ")
+    assert "cores" in lines[0]
+    assert any(
+        line.startswith("full model: 3 recorded weeks after a 104-week burn-in") for line in lines
+    )
+    assert "| customers | build s | burn-in s | weeks s (CPU) | tables s | total s (CPU)" in out
+    assert "same weekly customer update, CPU us per customer-week" in out
+    rows = [line for line in lines if line.startswith(("| 300 |", "| 600 |"))]
+    assert len(rows) == 4  # one row per size in each table
+    assert all("nan" not in row for row in rows)
+    assert "same update check at 300: defections per customer-week peer" in out
+    assert "sim run start-up (python -m sim run, 1 week, 1,000 customers, no figures):" in out
+
+
+def test_report_judges_the_targets_from_the_figures():
+    def size(n: int, model: float, peer: float, kernel: float, rss: float) -> bench.SizeResult:
+        r = bench.SizeResult(customers=n, weeks=520, burn_in_weeks=104, repeats=1)
+        r.weeks_cpu_s, r.kernel_weeks, r.peer_weeks = model * n * 520 / 1e6, 520, 10
+        r.kernel_cpu_s, r.peer_cpu_s = kernel * n * 520 / 1e6, peer * n * 10 / 1e6
+        r.build_s, r.burn_in_s, r.tables_s, r.total_s, r.total_cpu_s = 0.1, 0.2, 0.05, 2.5, 1.9
+        r.base_rss_mb, r.peak_rss_mb = 150.0, rss
+        return r
+
+    results = [
+        size(10_000, 0.10, 2.0, 0.04, 200.0),
+        size(100_000, 0.08, 3.2, 0.05, 400.0),
+        size(1_000_000, 0.10, 3.5, 0.06, 3000.0),
+    ]
+    text = "\n".join(bench.format_report(results, None))
+    assert "model >= 30x faster than Mesa peer at 100,000: 40.0x (met)" in text
+    assert "model within 2x of bare kernel (>= 10,000): 1.60x-2.50x (NOT met)" in text
+    assert "1,000,000 x 520 weeks peak RSS < 4096 MB: 3,000 MB (met)" in text
+    assert "<= 2 s: 2.50 s wall, 1.90 s CPU (met)" in text
+    exponent = bench.fit_exponent([1e4, 1e5, 1e6], [r.weeks_cpu_s for r in results])
+    assert f"log-log least squares): {exponent:.3f}" in text
+
+
+def test_peer_is_one_mesa_agent_per_person_from_the_kernels_population():
+    cfg = bench_config(400)
+    peer = PeerModel(cfg, rng=3)
+    kernel = CustomerKernel.from_config(cfg, seed=3)
+    agents = peer.agents_by_type[PeerCustomer]
+    assert len(agents) == 400
+    # Both draw the starting population from the same seed through the same function.
+    assert sum(a.customer for a in agents) == int(kernel.pop.customer.sum())
+
+
+@pytest.mark.parametrize("impl", ["peer", "kernel"])
+def test_zero_hazard_means_no_defections(impl):
+    cfg = bench_config(300)
+    cfg.behaviour.defection_min_per_year = 0.0
+    cfg.behaviour.defection_max_per_year = 0.0
+    cfg.market.lapse_per_year = 0.0
+    out = (
+        PeerModel(cfg, rng=1).run(20)
+        if impl == "peer"
+        else CustomerKernel.from_config(cfg, seed=1).run(20)
+    )
+    assert out.customer_weeks > 0
+    assert out.visits > 0
+    assert out.defections == 0
+
+
+def _replicate(impl: str, seeds: range, customers: int, weeks: int) -> list[Outcome]:
+    cfg = bench_config(customers)
+    if impl == "peer":
+        return [PeerModel(cfg, rng=s).run(weeks) for s in seeds]
+    return [CustomerKernel.from_config(cfg, seed=s).run(weeks) for s in seeds]
+
+
+@pytest.mark.parametrize("metric", ["defection_rate", "visit_rate", "mean_satisfaction"])
+def test_peer_and_kernel_give_the_same_outcomes(metric):
+    # The two implement one update with different draws, so their replication means agree
+    # within a few standard errors (seeded, so not flaky).
+    seeds, customers, weeks = range(8), 800, 80
+    peer = [getattr(o, metric) for o in _replicate("peer", seeds, customers, weeks)]
+    kernel = [getattr(o, metric) for o in _replicate("kernel", seeds, customers, weeks)]
+    se = math.sqrt(np.var(peer, ddof=1) / len(peer) + np.var(kernel, ddof=1) / len(kernel))
+    assert abs(np.mean(peer) - np.mean(kernel)) < 4 * se
+
+
+def test_defection_rate_responds_the_same_way_in_both():
+    # A sharper check than equality alone: both see more defection with steeper rivals' pull.
+    cfg = bench_config(600)
+    cfg.market.competition_intensity = 5.0
+    base = UpdateParams.from_config(bench_config(600))
+    assert UpdateParams.from_config(cfg).pull > base.pull
+    for impl in ("peer", "kernel"):
+        calm = np.mean([o.defection_rate for o in _replicate(impl, range(3), 600, 60)])
+        if impl == "peer":
+            hot = np.mean([PeerModel(cfg, rng=s).run(60).defection_rate for s in range(3)])
+        else:
+            hot = np.mean(
+                [CustomerKernel.from_config(cfg, seed=s).run(60).defection_rate for s in range(3)]
+            )
+        assert hot > calm
