@@ -144,20 +144,18 @@ def explain(exc: BaseException) -> str:
     return text
 
 
-GROUPS = (
-    "market",
-    "behaviour",
-    "operations",
-    "workforce",
-    "competitors",
-    "service",
-    "staffing",
-    "hr",
-    "recovery",
-    "acquisition",
-    "pricing",
-    "run",
-)
+def _groups() -> tuple[str, ...]:
+    import dataclasses
+
+    defaults = SimConfig()
+    return tuple(
+        f.name
+        for f in dataclasses.fields(defaults)
+        if dataclasses.is_dataclass(getattr(defaults, f.name))
+    )
+
+
+GROUPS = _groups()
 
 
 def _first_line(text: str) -> str:
