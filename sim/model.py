@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 
 from sim import chain
 from sim.agents import Competitor, Customer, Employee
-from sim.config import POLICY_GROUPS, SimConfig, apply_change, validate
+from sim.config import POLICY_GROUPS, ServiceKind, SimConfig, apply_change, validate
 from sim.metrics import COST_LINES, MetricsRecorder
 from sim.policies import acquisition, hr, pricing, recovery, service, staffing
 from sim.rng import make_streams
@@ -284,7 +284,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         tier_ratio = service.allocate_time(
             desired_by_tier,
             ratio * desired_total,
-            cfg.service.tier_priority and cfg.service.kind.value == "tiered",
+            cfg.service.tier_priority and cfg.service.kind is ServiceKind.tiered,
             cfg.operations.slack_time_max,
         )
         ratio_given = tier_ratio[tier_index]

@@ -13,6 +13,7 @@ import json
 import math
 import os
 import shutil
+import tempfile
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -26,6 +27,22 @@ from numpy.typing import NDArray
 from sim.results import RunResult
 
 TRANSACTION_CHUNK_ROWS = 250_000
+
+
+def write_text_atomically(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a unique temporary file and a rename.
+
+    Readers see the old file or the new one, never half of one; the temporary file is
+    removed if anything fails.
+    """
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def timestamp() -> str:

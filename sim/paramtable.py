@@ -10,15 +10,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import enum
-import os
 import sys
-import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import Field
 from pathlib import Path
 from typing import Any
 
 from sim.config import SimConfig
+from sim.output import write_text_atomically
 
 __all__ = [
     "BEGIN_MARKER",
@@ -219,17 +218,6 @@ def replace_block(text: str, block: str) -> str:
     return text[:start] + "\n" + body + text[end:]
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Rewrite the parameter tables in docs/ODD.md (or only check them).
 
@@ -258,7 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.check:
         print(f"{path}: parameter tables are stale; run python -m sim.paramtable")
         return 1
-    _write_atomically(path, new)
+    write_text_atomically(path, new)
     print(f"{path}: parameter tables rewritten ({len(parameter_rows())} parameters)")
     return 0
 

@@ -15,6 +15,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
+from sim.output import write_text_atomically
+
 REPORT_NAME = "report.md"
 WEEKS_PER_YEAR = 52
 
@@ -316,11 +318,5 @@ def write_run_report(
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     path = run_dir / REPORT_NAME
-    tmp = path.with_suffix(".md.tmp")
-    text = render_run_report(run_dir, summary, figures, config_yaml, question)
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    write_text_atomically(path, render_run_report(run_dir, summary, figures, config_yaml, question))
     return path

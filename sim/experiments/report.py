@@ -17,6 +17,7 @@ from sim.experiments.analysis import (
 )
 from sim.experiments.plots import make_study_figures
 from sim.experiments.study import read_manifest, write_manifest
+from sim.output import write_text_atomically
 
 LABELS = {
     "npv_profit": "NPV of profit",
@@ -60,12 +61,6 @@ def fmt(metric: str, value: float, signed: bool = False) -> str:
         percent = percent or "retention" in metric
         return f"{sign}{100 * value:.1f}%" if percent else f"{sign}{value:.3f}"
     return f"{sign}{value:,.0f}" if abs(value) >= 100 else f"{sign}{value:.2f}"
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
 
 
 def answer_lines(summary: pd.DataFrame, baseline: str, headline: str) -> list[str]:
@@ -192,9 +187,9 @@ def aggregate(folder: Path) -> Path:
         tmp = folder / ".runs.parquet.tmp"
         runs.to_parquet(tmp, index=False)
         os.replace(tmp, folder / "runs.parquet")
-    _atomic_write(folder / "kpis.csv", kpis.to_csv(index=False))
+    write_text_atomically(folder / "kpis.csv", kpis.to_csv(index=False))
     summary = summarise_study(kpis, baseline, policies)
-    _atomic_write(folder / "summary.csv", summary.to_csv(index=False))
+    write_text_atomically(folder / "summary.csv", summary.to_csv(index=False))
     metrics = [m for m in manifest["metrics"] if kpis.empty or m in kpis]
     ledgers: dict[str, list[pd.DataFrame]] = {p: [] for p in policies}
     for p in policies:
@@ -253,7 +248,7 @@ def aggregate(folder: Path) -> Path:
         "",
     ]
     report = folder / "report.md"
-    _atomic_write(report, "\n".join(lines))
+    write_text_atomically(report, "\n".join(lines))
     manifest["aggregated_utc"] = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     manifest["aggregate_seconds"] = round(time.perf_counter() - start, 2)
     if "started_unix" in manifest:

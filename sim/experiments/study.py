@@ -10,7 +10,6 @@ when the sweep ends and again with ``sim aggregate <folder>``.
 from __future__ import annotations
 
 import argparse
-import os
 import platform
 import shutil
 import subprocess
@@ -25,7 +24,7 @@ import yaml
 from sim.config import ConfigError
 from sim.configstore import CONFIG_DIR, to_yaml
 from sim.experiments.scenario import Scenario, load_scenario, scenario_names
-from sim.output import timestamp
+from sim.output import timestamp, write_text_atomically
 from sim.rng import replication_seeds
 
 MANIFEST = "manifest.yaml"
@@ -98,9 +97,7 @@ def study_overrides(
 
 def write_manifest(folder: Path, data: dict[str, Any]) -> None:
     """Write the manifest atomically."""
-    tmp = folder / f".{MANIFEST}.tmp"
-    tmp.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
-    os.replace(tmp, folder / MANIFEST)
+    write_text_atomically(folder / MANIFEST, yaml.safe_dump(data, sort_keys=False))
 
 
 def read_manifest(folder: Path) -> dict[str, Any]:
