@@ -11,7 +11,7 @@ from typing import Any
 import hydra
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
-from omegaconf import DictConfig
+from omegaconf import DictConfig, OmegaConf
 from tqdm import tqdm
 
 from sim.config import SimConfig, validate
@@ -89,8 +89,17 @@ def hydra_main(dict_cfg: DictConfig) -> float | None:
     stopping the sweep, so the rest still runs and aggregates.
     """
     hc = HydraConfig.get()
-    cfg = to_sim_config(dict_cfg)
     overrides = list(hc.overrides.task)
+    point = int(dict_cfg.run.point)
+    if hc.mode == RunMode.MULTIRUN and point >= 0:
+        # A design sweep: this job takes the values of its row of the design table.
+        from sim.research.design import as_overrides, design_values
+
+        values = design_values(Path(hc.sweep.dir), point)
+        for key, value in values.items():
+            OmegaConf.update(dict_cfg, key, value, merge=False)
+        overrides += as_overrides(values)
+    cfg = to_sim_config(dict_cfg)
     if hc.mode != RunMode.MULTIRUN:
         dest = Path(cfg.run.results_dir) / "runs" / run_folder_name(cfg)
         try:
@@ -105,27 +114,29 @@ def hydra_main(dict_cfg: DictConfig) -> float | None:
         return _npv(folder)
     sweep = Path(hc.sweep.dir)
     policy = hc.runtime.choices.get("policy", "baseline") or "baseline"
-    dest = sweep / "runs" / str(policy) / f"s{cfg.seed}"
+    cell = [str(policy), *([f"p{point}"] if point >= 0 else []), f"s{cfg.seed}"]
+    dest = sweep.joinpath("runs", *cell)
+    label = " ".join(cell)
     if (dest / "summary.json").is_file():
-        _progress(sweep, f"{policy} s{cfg.seed} already done")
+        _progress(sweep, f"{label} already done")
         return _npv(dest)
-    failure = sweep / "failures" / f"{policy}_s{cfg.seed}.json"
+    failure = sweep / "failures" / f"{'_'.join(cell)}.json"
     try:
         execute(cfg, overrides, dest, quiet=True, report=False)
     except Exception as exc:
         failure.parent.mkdir(parents=True, exist_ok=True)
         failure.write_text(
             json.dumps(
-                {"policy": policy, "seed": cfg.seed, "overrides": overrides,
+                {"policy": policy, "point": point, "seed": cfg.seed, "overrides": overrides,
                  "error": f"{type(exc).__name__}: {exc}"},
                 indent=2,
             ) + "\n",
             encoding="utf-8",
         )  # fmt: skip
-        _progress(sweep, f"{policy} s{cfg.seed} FAILED: {type(exc).__name__}: {exc}")
+        _progress(sweep, f"{label} FAILED: {type(exc).__name__}: {exc}")
         return None
     failure.unlink(missing_ok=True)
-    _progress(sweep, f"{policy} s{cfg.seed}")
+    _progress(sweep, label)
     return _npv(dest)
 
 
@@ -136,14 +147,17 @@ def _npv(folder: Path) -> float:
 
 def _progress(sweep: Path, what: str) -> None:
     """Print runs done / total, elapsed time and an estimate of the time left."""
-    done = len(list(sweep.glob("runs/*/*/summary.json")))
-    total, started = 0, None
-    manifest = sweep / "manifest.yaml"
-    if manifest.is_file():
-        import yaml
+    import yaml
 
-        data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
-        total, started = len(data.get("cells", [])), data.get("started_unix")
+    done = len(list(sweep.glob("runs/**/summary.json")))
+    total, started = 0, None
+    for name in ("manifest.yaml", "design.yaml"):  # a study's or a design sweep's
+        manifest = sweep / name
+        if manifest.is_file():
+            data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+            cells = data.get("cells", [])
+            total = cells if isinstance(cells, int) else len(cells)
+            started = data.get("started_unix")
     elapsed = time.time() - started if started else 0.0
     left = elapsed / done * (total - done) if done and total else 0.0
     counter = f"{done}/{total}" if total else f"{done}"

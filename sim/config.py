@@ -884,6 +884,13 @@ class RunConfig:
     start_date: str = param("2025-01-06", doc="calendar date of week 0 (ISO), for the log")
     figures: bool = param(True, unit="flag")
     progress: bool = param(True, unit="flag", doc="progress bar on long runs")
+    point: int = param(
+        -1,
+        -1,
+        None,
+        unit="row",
+        doc="row of a design sweep's design.csv whose values this run takes (-1: none)",
+    )
 
 
 @dataclass

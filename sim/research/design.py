@@ -1,0 +1,184 @@
+"""Design sweeps: run the rows of a design table (one set of values per row) x seeds.
+
+A sensitivity analysis or an optimiser proposes points in parameter space that are not
+a Cartesian product, which Hydra's basic sweeper cannot express. So the design is
+written to ``<folder>/design.csv`` and the sweep is an ordinary Hydra multirun over
+``run.point=0..n-1`` x ``seed=...``: each job reads its row and applies it before the
+config is validated. Any Hydra launcher (joblib, submitit, Ray) runs it unchanged,
+finished runs are skipped on a rerun, and failures are recorded, exactly as in a study.
+
+Each run lands in ``<folder>/runs/<policy>/p<point>/s<seed>``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from sim.config import ConfigError, SimConfig
+from sim.output import write_text_atomically
+
+DESIGN = "design.csv"
+MANIFEST = "design.yaml"
+
+
+def schema_default(key: str) -> Any:
+    """Default value of a dotted key of the schema (``group.name``), or a ConfigError."""
+    group, _, name = key.partition(".")
+    node = getattr(SimConfig(), group, None)
+    if node is None or not dataclasses.is_dataclass(node):
+        skip = ("seed", "changes")
+        groups = [f.name for f in dataclasses.fields(SimConfig) if f.name not in skip]
+        raise ConfigError(f"unknown key '{key}'; allowed groups: {', '.join(groups)}")
+    names = [f.name for f in dataclasses.fields(node)]
+    if name not in names:
+        raise ConfigError(f"unknown key '{key}'; allowed keys in {group}: {', '.join(names)}")
+    return getattr(node, name)
+
+
+def coerce(key: str, value: Any) -> Any:
+    """A design cell (as read from CSV) converted to the type of the schema field."""
+    default = schema_default(key)
+    if isinstance(default, enum.Enum):
+        return value.name if isinstance(value, enum.Enum) else str(value)
+    if isinstance(default, bool):
+        if isinstance(value, str):
+            return value.strip().lower() in ("true", "1", "yes")
+        return bool(value)
+    if isinstance(default, int):
+        return round(float(value))
+    if isinstance(default, float):
+        return float(value)
+    if isinstance(default, list):
+        return json.loads(value) if isinstance(value, str) else list(value)
+    return value
+
+
+def design_values(folder: Path, point: int) -> dict[str, Any]:
+    """The typed values of row ``point`` of a folder's design table."""
+    table = pd.read_csv(folder / DESIGN)
+    if not 0 <= point < len(table):
+        raise ConfigError(f"run.point={point}: the design has rows 0..{len(table) - 1}")
+    row = table.iloc[point]
+    return {key: coerce(key, row[key]) for key in table.columns if key != "point"}
+
+
+def write_design(folder: Path, design: pd.DataFrame) -> None:
+    """Check every column names a schema field and write the table with a ``point`` column."""
+    for key in design.columns:
+        schema_default(str(key))
+    table = design.reset_index(drop=True).copy()
+    table.insert(0, "point", range(len(table)))
+    for key in design.columns:
+        if isinstance(schema_default(str(key)), list):
+            table[key] = [json.dumps(list(v)) for v in table[key]]
+    write_text_atomically(folder / DESIGN, table.to_csv(index=False))
+
+
+def run_design(
+    folder: Path,
+    design: pd.DataFrame,
+    seeds: Sequence[int],
+    fixed: Sequence[str] = (),
+    policies: Sequence[str] = ("baseline",),
+    launcher: str = "joblib",
+    jobs: int = -1,
+    purpose: str = "",
+) -> pd.DataFrame:
+    """Run every row of ``design`` under every policy and seed; return one row per run.
+
+    ``fixed`` are Hydra overrides shared by every run (world size, horizon). Runs already
+    complete in ``folder`` are not redone, so a killed design sweep resumes where it was.
+    """
+    from sim.cli import compose_config
+
+    folder.mkdir(parents=True, exist_ok=True)
+    write_design(folder, design)
+    fixed = [*fixed, "run.figures=false", "run.progress=false"]
+    # Check one configuration per row before anything is dispatched: a bad design is
+    # one clear error, not a sweep of recorded failures.
+    for point in range(len(design)):
+        values = design_values(folder, point)
+        compose_config([*fixed, f"policy={policies[0]}", *as_overrides(values)])
+    manifest = {
+        "purpose": purpose,
+        "points": len(design),
+        "policies": list(policies),
+        "seeds": [int(s) for s in seeds],
+        "fixed_overrides": list(fixed),
+        "cells": len(design) * len(policies) * len(seeds),
+        "started_unix": time.time(),
+    }
+    write_text_atomically(folder / MANIFEST, yaml.safe_dump(manifest, sort_keys=False))
+    argv = [
+        "-m",
+        *fixed,
+        f"policy={','.join(policies)}",
+        f"run.point={','.join(str(p) for p in range(len(design)))}",
+        f"seed={','.join(str(s) for s in seeds)}",
+        f"hydra.sweep.dir={folder}",
+        "hydra.sweep.subdir=.",
+    ]
+    if launcher != "basic":
+        argv.append(f"hydra/launcher={launcher}")
+    if launcher == "joblib":
+        argv.append(f"hydra.launcher.n_jobs={jobs}")
+    from sim.app import hydra_main
+
+    saved = sys.argv
+    sys.argv = ["sim design", *argv]
+    try:
+        hydra_main()
+    except SystemExit as exc:
+        if exc.code not in (0, None):
+            raise
+    finally:
+        sys.argv = saved
+    return read_runs(folder)
+
+
+def as_overrides(values: dict[str, Any]) -> list[str]:
+    """Design values as Hydra override strings (for the record and for checking)."""
+    out = []
+    for key, value in values.items():
+        text = json.dumps(value) if isinstance(value, list | bool) else str(value)
+        out.append(f"{key}={text}")
+    return out
+
+
+def read_runs(folder: Path) -> pd.DataFrame:
+    """One row per finished run: policy, point, seed, the design values and the summary."""
+    design = pd.read_csv(folder / DESIGN)
+    rows = []
+    for path in sorted(folder.glob("runs/*/p*/s*/summary.json")):
+        summary = json.loads(path.read_text(encoding="utf-8"))
+        seed_dir, point_dir, policy_dir = path.parent, path.parent.parent, path.parent.parent.parent
+        rows.append(
+            {
+                "policy": policy_dir.name,
+                "point": int(point_dir.name[1:]),
+                "seed": int(seed_dir.name[1:]),
+                **{k: v for k, v in summary.items() if isinstance(v, int | float | str)},
+            }
+        )
+    runs = pd.DataFrame(rows)
+    if runs.empty:
+        return runs
+    return runs.merge(design, on="point", how="left").sort_values(["policy", "point", "seed"])
+
+
+def failures(folder: Path) -> list[dict[str, Any]]:
+    """The runs of a design sweep that failed, with their error."""
+    return [
+        json.loads(p.read_text(encoding="utf-8"))
+        for p in sorted((folder / "failures").glob("*.json"))
+    ]
