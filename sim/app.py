@@ -136,8 +136,38 @@ def hydra_main(dict_cfg: DictConfig) -> float | None:
         _progress(sweep, f"{label} FAILED: {type(exc).__name__}: {exc}")
         return None
     failure.unlink(missing_ok=True)
+    _record_resources(sweep / "resources" / f"{'_'.join(cell)}.json")
     _progress(sweep, label)
     return _npv(dest)
+
+
+def _record_resources(path: Path) -> None:
+    """Note which worker ran a job and its memory and open files after it.
+
+    Long sweeps reuse worker processes; these records are how a soak shows that a
+    worker's memory stays flat and nothing (files, descriptors) accumulates.
+    """
+    import os
+    import resource
+
+    try:
+        with open("/proc/self/statm", encoding="ascii") as statm:
+            rss_pages = int(statm.read().split()[1])
+        rss_mb = rss_pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+        open_files = len(os.listdir("/proc/self/fd"))
+    except OSError:  # not Linux: the record keeps what the standard library knows
+        rss_mb, open_files = float("nan"), -1
+    record = {
+        "pid": os.getpid(),
+        "finished_unix": time.time(),
+        "rss_mb": round(rss_mb, 2),
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 2),
+        "open_files": open_files,
+    }
+    from sim.output import write_text_atomically
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    write_text_atomically(path, json.dumps(record) + "\n")
 
 
 def _npv(folder: Path) -> float:

@@ -25,6 +25,7 @@ commands:
   validate [--quick]    reproduce the stylized facts: table of fact, range, value, CI, pass
   bench [--quick]       benchmark: wall time and customer-weeks per second
   bench-sweep           benchmark: a study with the serial launcher vs joblib
+  bench-soak [--runs N] reliability: a long sweep checked for memory growth and leaks
 
 `sim run --help` lists the config groups and their options.
 """
@@ -266,6 +267,16 @@ def _aggregate_command(args: list[str]) -> int:
     return 0
 
 
+# Commands whose module has a ``main(argv) -> int``; imported only when used.
+COMMANDS = {
+    "study": "sim.experiments.study",
+    "validate": "sim.validation.cli",
+    "bench": "sim.bench",
+    "bench-sweep": "sim.experiments.sweepbench",
+    "bench-soak": "sim.experiments.soak",
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sim`` command."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -276,10 +287,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if command == "run":
             return _run_command(rest)
-        if command == "study":
-            from sim.experiments.study import main as study_main
-
-            return study_main(rest)
         if command == "aggregate":
             return _aggregate_command(rest)
         if command == "dashboard":
@@ -287,21 +294,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             dashboard_main(rest)
             return 0
-        if command == "validate":
-            from sim.validation.cli import main as validate_main
+        if command in COMMANDS:
+            import importlib
 
-            return validate_main(rest)
-        if command == "bench-sweep":
-            from sim.experiments.sweepbench import main as sweepbench_main
-
-            return sweepbench_main(rest)
-        if command == "bench":
-            from sim.bench import main as bench_main
-
-            return bench_main(rest)
-        raise UserError(
-            f"unknown command '{command}'; allowed: run, study, aggregate, bench, bench-sweep"
-        )
+            module = importlib.import_module(COMMANDS[command])
+            status: int = module.main(rest)
+            return status
+        allowed = ", ".join(["run", "aggregate", "dashboard", *COMMANDS])
+        raise UserError(f"unknown command '{command}'; allowed: {allowed}")
     except (UserError, ConfigError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
