@@ -19,6 +19,7 @@ from sim.dashboard.screenshots import (
     chart_count,
     launch,
     open_dashboard,
+    plan_layoff,
     play_until,
     serve,
     step,
@@ -45,8 +46,14 @@ DRAWN_CHARTS = (
 
 
 @pytest.fixture(scope="module")
-def server():
-    with serve() as url:
+def workdir(tmp_path_factory):
+    """The server's working folder: whatever it writes lands here, where it can be seen."""
+    return tmp_path_factory.mktemp("dashboard_cwd")
+
+
+@pytest.fixture(scope="module")
+def server(workdir):
+    with serve(cwd=workdir) as url:
         yield url
 
 
@@ -108,3 +115,15 @@ def test_two_sessions_have_independent_models(server, browser, session):
         assert week_of(first) == before + WEEKS_PER_STEP
     finally:
         second.context.close()
+
+
+def test_the_dashboard_writes_nothing_outside_results(server, browser, workdir):
+    page = open_dashboard(browser, server)
+    try:
+        plan_layoff(page)
+        step(page)
+        play_until(page, 3 * WEEKS_PER_STEP)
+    finally:
+        page.context.close()
+    written = [p for p in workdir.rglob("*") if "results" not in p.relative_to(workdir).parts]
+    assert written == []

@@ -71,8 +71,12 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(port: int | None = None, timeout_s: float = 60.0) -> Iterator[str]:
+def serve(
+    port: int | None = None, timeout_s: float = 60.0, cwd: Path | None = None
+) -> Iterator[str]:
     """Run ``python -m sim.dashboard`` on 127.0.0.1 and yield its URL; stop it afterwards.
+
+    ``cwd`` is the server's working folder (default: this process's).
 
     Raises:
         RuntimeError: the server exited or did not answer within ``timeout_s``
@@ -84,6 +88,7 @@ def serve(port: int | None = None, timeout_s: float = 60.0) -> Iterator[str]:
         proc = subprocess.Popen(
             [sys.executable, "-m", "sim.dashboard", "--host", "127.0.0.1", "--port", str(port)],
             env=server_env(),
+            cwd=cwd,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
