@@ -94,6 +94,16 @@ def test_run_writes_a_complete_folder(tmp_path):
         ("policy=no_such_bundle", "unknown option 'no_such_bundle' for policy"),
         ("trial.segment_size=-5", "trial.segment_size=-5: out of range"),
         ("run.burn_in_weeks=1e9", "run.burn_in_weeks"),
+        ("service.tier_levels=[1,1]", "service.tier_levels: expected 5 numbers"),
+        ("run.transaction_log=maybe", "run.transaction_log: Value 'maybe' is not a valid bool"),
+        ("market.n_customers=-5", "market.n_customers=-5: out of range; allowed: a number in"),
+        ("hr.perks_per_week=-1", "hr.perks_per_week=-1.0: out of range; allowed: a number >= 0"),
+        ("competitors.n_competitors=100", "allowed: a number in [0, 50]"),
+        ("market.focal_share=nan", "market.focal_share=nan: not allowed"),
+        ("recovery.budget_per_incident=inf", "recovery.budget_per_incident=inf: not allowed"),
+        ("+changes=[{week:5,set:{hr.wage_premium:9}}]", "changes[0].hr.wage_premium=9.0"),
+        ("behaviour.defection_min_per_year=9", "behaviour.defection_min_per_year"),
+        ("operations.failure_min=0.9", "operations.failure_min"),
     ],
 )
 def test_bad_config_is_one_clear_line(override, expected):
