@@ -165,3 +165,39 @@ def test_bad_scenarios_are_refused_clearly(spec, message):
 def test_unknown_scenario_names_the_allowed_ones():
     with pytest.raises(ConfigError, match=r"allowed: .*showcase"):
         load_scenario("no_such_study")
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        (
+            "question: q?\npolicies: [baseline]\n"
+            "world: ['+hydra.callbacks.x._target_=os.system']\n",
+            "_target_=os.system is refused",
+        ),
+        (
+            "question: q?\npolicies: [baseline]\n"
+            "world: ['+hydra.callbacks.x={_target_: builtins.exec, _args_: [print(1)]}']\n",
+            "_target_=builtins.exec is refused",
+        ),
+        (
+            "question: !!python/object/apply:os.system ['touch {marker}']\npolicies: [baseline]\n",
+            "not valid YAML",
+        ),
+    ],
+)
+def test_untrusted_scenario_files_are_refused_before_anything_runs(tmp_path, text, message):
+    marker = tmp_path / "pwned"
+    scenario = tmp_path / "evil.yaml"
+    scenario.write_text(text.replace("{marker}", str(marker)), encoding="utf-8")
+    result = subprocess.run(
+        [sys.executable, "-m", "sim", "study", str(scenario), "--smoke",
+         "--results-dir", str(tmp_path / "results")],
+        capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 2, result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1
+    assert message in lines[0]
+    assert not marker.exists()
+    assert not (tmp_path / "results").exists()

@@ -71,7 +71,11 @@ def load_scenario(name_or_path: str) -> Scenario:
     try:
         spec = yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{path.name}: not valid YAML: {exc}") from exc
+        # One line: the problem and where it is (PyYAML's own text spans several).
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise ConfigError(f"{path.name}: not valid YAML{where}: {problem}") from exc
     return parse_scenario(path.stem, spec)
 
 
