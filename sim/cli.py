@@ -26,6 +26,7 @@ commands:
   bench [--quick]       benchmark: wall time and customer-weeks per second
   bench-sweep           benchmark: a study with the serial launcher vs joblib
   bench-soak [--runs N] reliability: a long sweep checked for memory growth and leaks
+  sensitivity           Sobol or Morris indices over configs/uncertainties.yaml (SALib)
   clv [--small]         BG/NBD fitted to a simulated transaction log, against the truth
 
 `sim run --help` lists the config groups and their options.
@@ -276,6 +277,7 @@ COMMANDS = {
     "bench-sweep": "sim.experiments.sweepbench",
     "bench-soak": "sim.experiments.soak",
     "clv": "sim.research.clv",
+    "sensitivity": "sim.research.sensitivity",
 }
 
 

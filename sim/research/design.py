@@ -24,7 +24,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from sim.config import ConfigError, SimConfig
+from sim.config import ConfigError, SimConfig, validate
 from sim.output import write_text_atomically
 
 DESIGN = "design.csv"
@@ -99,16 +99,31 @@ def run_design(
     ``fixed`` are Hydra overrides shared by every run (world size, horizon). Runs already
     complete in ``folder`` are not redone, so a killed design sweep resumes where it was.
     """
-    from sim.cli import compose_config
+    from omegaconf import OmegaConf
+    from omegaconf.errors import OmegaConfBaseException
+
+    from sim.cli import compose_config, explain
 
     folder.mkdir(parents=True, exist_ok=True)
     write_design(folder, design)
     fixed = [*fixed, "run.figures=false", "run.progress=false"]
-    # Check one configuration per row before anything is dispatched: a bad design is
-    # one clear error, not a sweep of recorded failures.
-    for point in range(len(design)):
-        values = design_values(folder, point)
-        compose_config([*fixed, f"policy={policies[0]}", *as_overrides(values)])
+    # Check every row under every policy before anything is dispatched: a bad design is
+    # one clear error, not a sweep of recorded failures. Hydra composes each policy once;
+    # the rows are then applied to that typed config, which is ~50x faster than composing
+    # per row (a 192-point design took minutes the other way).
+    for policy in policies:
+        base = OmegaConf.structured(compose_config([*fixed, f"policy={policy}"]))
+        for point in range(len(design)):
+            values = design_values(folder, point)
+            candidate = base.copy()
+            try:
+                for key, value in values.items():
+                    OmegaConf.update(candidate, key, value, merge=False)
+                config = OmegaConf.to_object(candidate)
+                assert isinstance(config, SimConfig)
+                validate(config)
+            except (ConfigError, OmegaConfBaseException) as exc:
+                raise ConfigError(f"design row {point} ({policy}): {explain(exc)}") from exc
     manifest = {
         "purpose": purpose,
         "points": len(design),
