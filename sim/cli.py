@@ -27,6 +27,8 @@ commands:
   bench-sweep           benchmark: a study with the serial launcher vs joblib
   bench-soak [--runs N] reliability: a long sweep checked for memory growth and leaks
   sensitivity           Sobol or Morris indices over configs/uncertainties.yaml (SALib)
+  optimise              search the policy levers (configs/levers.yaml) with Optuna
+  ema                   EMA Workbench experiments and PRIM: when does tiering lose money?
   clv [--small]         BG/NBD fitted to a simulated transaction log, against the truth
 
 `sim run --help` lists the config groups and their options.
@@ -278,6 +280,8 @@ COMMANDS = {
     "bench-soak": "sim.experiments.soak",
     "clv": "sim.research.clv",
     "sensitivity": "sim.research.sensitivity",
+    "optimise": "sim.research.optimise",
+    "ema": "sim.research.ema",
 }
 
 
