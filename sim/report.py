@@ -240,6 +240,32 @@ def _table(rows: list[tuple[str, str]]) -> list[str]:
     return lines
 
 
+# KPIs that describe a population or a span of time: with no weeks run, or no customers
+# ever, the summary holds a defined 0 (never NaN), but a reader is better told "n/a".
+_RATES_AND_MEANS = (
+    "annual_retention", "annual_defection", "nps", "customer_satisfaction",
+    "employee_satisfaction", "employee_turnover", "top20_profit_share", "unprofitable_share",
+)  # fmt: skip
+_CUSTOMER_KPIS = (
+    "annual_retention", "annual_defection", "nps", "customer_satisfaction",
+    "top20_profit_share", "unprofitable_share",
+)  # fmt: skip
+
+
+def shown_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
+    """The summary as a report shows it: KPIs with nothing to measure become None ("n/a").
+
+    >>> shown_summary({"weeks": 0, "nps": 0.0, "npv_profit": 0.0})
+    {'weeks': 0, 'nps': None, 'npv_profit': 0.0}
+    """
+    hidden: set[str] = set()
+    if summary.get("weeks") == 0:
+        hidden.update(_RATES_AND_MEANS)
+    if summary.get("customers_start") == 0 and summary.get("customers_end") == 0:
+        hidden.update(_CUSTOMER_KPIS)
+    return {k: (None if k in hidden else v) for k, v in summary.items()}
+
+
 def render_run_report(
     run_dir: Path,
     summary: Mapping[str, Any],
@@ -260,6 +286,7 @@ def render_run_report(
         The report as Markdown.
     """
     run_dir = Path(run_dir)
+    summary = shown_summary(summary)
     lines = [f"# Run report: {run_name(run_dir)}", ""]
     if question:
         lines += [f"**Question:** {question.strip()}", ""]

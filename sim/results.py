@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.model import ServiceProfitChainModel
+from sim.model import WEEKS_PER_YEAR, ServiceProfitChainModel
 from sim.state import ARMS, EXIT_REASONS, FOCAL, PROSPECT
 
 
@@ -30,7 +30,8 @@ def customer_ledger(model: ServiceProfitChainModel) -> pd.DataFrame:
     """One row per person who was ever a focal customer.
 
     ``value_quintile`` ranks them by lifetime revenue (1 = top fifth); ``tier`` is the
-    current service tier of present customers (1 = top), empty for others.
+    current service tier of present customers (1 = top), 0 for others, whose
+    ``tenure_weeks`` is 0 too.
     """
     c = model.customers
     rows = np.flatnonzero(c.acquisitions > 0)
@@ -45,8 +46,10 @@ def customer_ledger(model: ServiceProfitChainModel) -> pd.DataFrame:
     order = np.argsort(-revenue, kind="stable")
     quintile = np.empty(rows.size, dtype=np.int64)
     quintile[order] = np.arange(rows.size) * 5 // max(rows.size, 1) + 1
-    tier = pd.array(np.where(firm == FOCAL, c.tier[rows].astype(np.int64) + 1, 0), dtype="Int64")
-    tier[firm != FOCAL] = pd.NA
+    focal = firm == FOCAL
+    # Defined values for people who are not customers now (no NaN in any output):
+    # tier 0 and tenure 0; ``status`` says who they are.
+    tier = np.where(focal, c.tier[rows].astype(np.int64) + 1, 0)
     return pd.DataFrame(
         {
             "customer_id": rows.astype(np.int64),
@@ -58,7 +61,7 @@ def customer_ledger(model: ServiceProfitChainModel) -> pd.DataFrame:
             "acquisitions": c.acquisitions[rows].astype(np.int64),
             "first_acquired_week": c.first_acquired_week[rows].astype(np.int64),
             "last_exit_week": c.last_exit_week[rows].astype(np.int64),
-            "tenure_weeks": np.where(firm == FOCAL, c.tenure_weeks[rows], np.nan),
+            "tenure_weeks": np.where(focal, c.tenure_weeks[rows], 0.0),
             "satisfaction": c.satisfaction[rows],
             "tier": tier,
             "value_quintile": quintile,
@@ -119,7 +122,7 @@ def top_share_of_profit(lifetime_profit: np.ndarray[Any, Any], top: float = 0.2)
     """
     p = np.sort(np.asarray(lifetime_profit, dtype=float))[::-1]
     if p.size == 0 or p.sum() == 0:
-        return float("nan")
+        return 0.0  # no profit to share out: defined as 0 rather than NaN
     k = max(1, round(top * p.size))
     return float(p[:k].sum() / p.sum())
 
@@ -130,13 +133,29 @@ def summarise(
     """Headline KPIs of a run, each computed from the run's own tables."""
     last_year = weekly.tail(52)
     profit = ledger["lifetime_profit"].to_numpy()
+    weeks = len(weekly)
+    # Every KPI is a number even where its population is empty (no customers, no staff,
+    # no weeks): rates with no exposure are 0 and averages over nobody are 0; the counts
+    # beside them (customers_start, employees_end, weeks) say when that is the case.
+    if model.annual_retention:
+        retention = float(np.mean(model.annual_retention))
+    else:
+        # No complete year: annualise the weekly defection rate of the weeks that had
+        # customers to lose.
+        exposed = weekly["customers_focal"] + weekly["defections"] - weekly["acquisitions"]
+        exposure = float(exposed.clip(lower=0).sum()) if weeks else 0.0
+        weekly_rate = float(weekly["defections"].sum()) / exposure if exposure > 0 else 0.0
+        retention = (1.0 - min(weekly_rate, 1.0)) ** WEEKS_PER_YEAR
+    if model.annual_employee_turnover:
+        turnover = float(np.mean(model.annual_employee_turnover))
+    else:
+        staff_weeks = float(weekly["employee_headcount"].sum()) if weeks else 0.0
+        quits = float(weekly["quits"].sum()) if weeks else 0.0
+        turnover = quits * WEEKS_PER_YEAR / staff_weeks if staff_weeks else 0.0
 
-    def mean_or_nan(values: list[float]) -> float:
-        return float(np.mean(values)) if values else float("nan")
+    def last_year_mean(column: str) -> float:
+        return float(last_year[column].mean()) if weeks else 0.0
 
-    retention = mean_or_nan(model.annual_retention)
-    if np.isnan(retention) and len(weekly):
-        retention = float(weekly["customer_retention_annualised"].mean())
     return {
         "seed": model.config.seed,
         "weeks": len(weekly),
@@ -145,19 +164,15 @@ def summarise(
         "revenue_total": float(weekly["revenue"].sum()),
         "annual_retention": retention,
         "annual_defection": 1.0 - retention,
-        "nps": float(last_year["nps"].mean()) if len(weekly) else float("nan"),
-        "customer_satisfaction": float(last_year["customer_satisfaction"].mean())
-        if len(weekly)
-        else float("nan"),
-        "employee_satisfaction": float(last_year["employee_satisfaction"].mean())
-        if len(weekly)
-        else float("nan"),
-        "employee_turnover": mean_or_nan(model.annual_employee_turnover),
+        "nps": last_year_mean("nps"),
+        "customer_satisfaction": last_year_mean("customer_satisfaction"),
+        "employee_satisfaction": last_year_mean("employee_satisfaction"),
+        "employee_turnover": turnover,
         "customers_start": int(np.count_nonzero(model.customers.initial_customer)),
         "customers_end": model.n_focal_customers,
         "employees_end": model.headcount,
         "top20_profit_share": top_share_of_profit(profit, 0.2),
-        "unprofitable_share": float(np.mean(profit < 0)) if profit.size else float("nan"),
+        "unprofitable_share": float(np.mean(profit < 0)) if profit.size else 0.0,
     }
 
 
