@@ -29,6 +29,7 @@ commands:
   sensitivity           Sobol or Morris indices over configs/uncertainties.yaml (SALib)
   optimise              search the policy levers (configs/levers.yaml) with Optuna
   ema                   EMA Workbench experiments and PRIM: when does tiering lose money?
+  loops SCENARIO        the scenario with each feedback link cut in turn: what each loop carries
   clv [--small]         BG/NBD fitted to a simulated transaction log, against the truth
 
 `sim run --help` lists the config groups and their options.
@@ -282,6 +283,7 @@ COMMANDS = {
     "sensitivity": "sim.research.sensitivity",
     "optimise": "sim.research.optimise",
     "ema": "sim.research.ema",
+    "loops": "sim.research.loops",
 }
 
 

@@ -18,6 +18,7 @@ __all__ = [
     "BehaviourConfig",
     "CompetitorsConfig",
     "ConfigError",
+    "FeedbackConfig",
     "HrConfig",
     "MarketConfig",
     "OperationsConfig",
@@ -32,6 +33,7 @@ __all__ = [
     "StaffingKind",
     "TrialConfig",
     "WorkforceConfig",
+    "feedback_links",
     "validate",
 ]
 
@@ -863,6 +865,89 @@ class TrialConfig:
     )
 
 
+# ------------------------------------------------------- loop knock-outs (R)
+
+
+def _link(source: str, doc: str) -> Any:
+    """Declare one feedback link of the chain: live by default (``False`` cuts it)."""
+    return param(True, unit="flag (false: cut)", source=source, doc=doc)
+
+
+@dataclass
+class FeedbackConfig:
+    """Feedback links of the chain; a cut link holds its input at its week-0 value.
+
+    The baseline is the state at the end of the burn-in, which every policy on a seed
+    shares, so a cut run differs from the full model only in that link.
+    """
+
+    employee_satisfaction_to_quality: bool = _link(
+        "SF12 §2.5",
+        "service quality reads each server's week-0 satisfaction (newcomers: week-0 mean)",
+    )
+    employee_satisfaction_to_quits: bool = _link(
+        "§2.5",
+        "the quit hazard reads each employee's week-0 satisfaction (newcomers: week-0 mean)",
+    )
+    experience: bool = _link(
+        "SF19",
+        "quality and productivity read week-0 capability (newcomers: the week-0 mean)",
+    )
+    pressure_to_time: bool = _link(
+        "SF27 §2.6",
+        "time per customer is given as at week-0 work pressure (no corner-cutting)",
+    )
+    pressure_to_satisfaction: bool = _link(
+        "§2.6",
+        "employee satisfaction reads the week-0 work pressure (overload)",
+    )
+    overtime_fatigue: bool = _link(
+        "SF27 §2.6",
+        "fatigue follows the week-0 overtime load, not this week's",
+    )
+    satisfaction_mirror: bool = _link(
+        "SF12",
+        "employee satisfaction reads week-0 served customers' satisfaction (the mirror)",
+    )
+    layoff_insecurity: bool = _link(
+        "SF24 SF25",
+        "satisfaction and quits read the week-0 job insecurity (no survivor syndrome)",
+    )
+    standards_erosion: bool = _link(
+        "SF27",
+        "the time standard stays at its week-0 value (no drifting goal)",
+    )
+    adaptive_expectations: bool = _link(
+        "§2.2",
+        "customers' expectations stay where they were at week 0 (or at acquisition)",
+    )
+    reputation: bool = _link(
+        "§2.6",
+        "shoppers, defectors and newcomers see the week-0 reputation",
+    )
+    referrals: bool = _link(
+        "SF32 §2.4",
+        "promoters' referrals are held at the week-0 number of promoters",
+    )
+    negative_word_of_mouth: bool = _link(
+        "§2.4 §3 TARP",
+        "the weight of negative stories is held at the week-0 rate of storytellers",
+    )
+    rival_reaction: bool = _link(
+        "SF8 model.md",
+        "rivals keep their week-0 quality, price and targeting (no quarterly reaction)",
+    )
+
+    def cut(self) -> list[str]:
+        """Names of the links that are cut, in declaration order."""
+        return [f.name for f in dataclasses.fields(self) if not getattr(self, f.name)]
+
+
+def feedback_links() -> list[str]:
+    """Names of every feedback link that can be cut."""
+    return [f.name for f in dataclasses.fields(FeedbackConfig)]
+
+
 # ------------------------------------------------------------------- the run
 
 
@@ -918,6 +1003,7 @@ class SimConfig:
     acquisition: AcquisitionConfig = field(default_factory=AcquisitionConfig)
     pricing: PricingConfig = field(default_factory=PricingConfig)
     trial: TrialConfig = field(default_factory=TrialConfig)
+    feedback: FeedbackConfig = field(default_factory=FeedbackConfig)
     run: RunConfig = field(default_factory=RunConfig)
     changes: list[PolicyChange] = field(default_factory=list)
 
@@ -1046,6 +1132,14 @@ def _check_cross_fields(cfg: SimConfig) -> None:
         raise ConfigError(
             f"staffing.layoff_week={cfg.staffing.layoff_week}: must be within the horizon "
             f"(run.weeks={cfg.run.weeks})"
+        )
+    cut = cfg.feedback.cut()
+    if cut and cfg.run.burn_in_weeks < 1:
+        # A cut link is held at its value at the end of the burn-in; without one there
+        # is no baseline state (work pressure, storytelling) to hold it at.
+        raise ConfigError(
+            f"feedback.{cut[0]}=false: cutting a link needs run.burn_in_weeks >= 1 "
+            f"(run.burn_in_weeks={cfg.run.burn_in_weeks})"
         )
 
 

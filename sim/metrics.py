@@ -47,7 +47,7 @@ WEEKLY_METRICS: dict[str, str] = {
     "capability": "mean employee capability, 0-1",
     "fatigue": "mean employee fatigue, 0-1",
     "job_insecurity": "survivors' job insecurity, 0-1",
-    "work_pressure": "desired service hours / available hours",
+    "work_pressure": "desired service hours / available hours (capped at 10: no staff)",
     "time_per_customer": "time given per visit relative to need",
     "service_standard": "the firm's time standard relative to its original",
     "service_quality": "mean quality delivered before failures, 0-1",

@@ -18,7 +18,14 @@ from numpy.typing import NDArray
 
 from sim import chain
 from sim.agents import Competitor, Customer, Employee
-from sim.config import POLICY_GROUPS, ServiceKind, SimConfig, apply_change, validate
+from sim.config import (
+    POLICY_GROUPS,
+    FeedbackConfig,
+    ServiceKind,
+    SimConfig,
+    apply_change,
+    validate,
+)
 from sim.metrics import COST_LINES, MetricsRecorder
 from sim.policies import acquisition, hr, pricing, recovery, service, staffing
 from sim.rng import make_streams
@@ -45,6 +52,59 @@ VALUE_SCORE_WEIGHT = 1.0 / 26.0  # value used for tiering: revenue smoothed over
 RECOVERED_SCAR = 0.5  # a fixed failure is half as memorable as an unfixed one (SF29)
 
 type TransactionSink = Callable[[int, NDArray[np.int64], NDArray[np.float64]], None]
+
+# Work pressure as recorded in the weekly table: demand with no staff at all is infinite
+# pressure, which no table or chart can hold; 10x the available hours is overwhelmed enough.
+WORK_PRESSURE_CAP = 10.0
+MAX_UTILITY_GAP = 700.0  # exp(700) ~ 1e304: finite even summed over 50 rivals
+
+
+def mean_or_zero(values: NDArray[Any]) -> float:
+    """Mean of ``values``, or 0 when there are none.
+
+    Outputs never hold NaN: an average over nobody (no customers, no staff, no rivals) is
+    recorded as 0, and the count beside it in the weekly table says when that is so.
+
+    >>> mean_or_zero(np.array([0.5, 1.0])), mean_or_zero(np.array([]))
+    (0.75, 0.0)
+    """
+    return float(values.mean()) if values.size else 0.0
+
+
+@dataclasses.dataclass(frozen=True)
+class PersonBaseline:
+    """One employee attribute as it was at week 0, for a cut link that reads it."""
+
+    values: NDArray[np.float64]
+    mean: float
+
+    def of(self, rows: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Week-0 values of ``rows``; people hired since take the week-0 staff mean."""
+        out = np.full(rows.size, self.mean)
+        known = rows < self.values.size
+        out[known] = self.values[rows[known]]
+        return out
+
+
+@dataclasses.dataclass(frozen=True)
+class FeedbackBaseline:
+    """The inputs of the feedback links at week 0: what a cut link is held at.
+
+    Stocks are taken as they stand at the end of the burn-in; weekly flows (work
+    pressure, overtime, storytellers) as their average over its last quarter or so,
+    so that one unusual week does not become the baseline.
+    """
+
+    satisfaction: PersonBaseline
+    capability: PersonBaseline
+    served_satisfaction: PersonBaseline
+    work_pressure: float
+    time_ratio: float
+    overtime_load: float
+    job_insecurity: float
+    reputation: float
+    promoters: int
+    storytellers: float
 
 
 def baseline_policies(cfg: SimConfig) -> SimConfig:
@@ -116,6 +176,10 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         self._retier()
 
         self._warming_up = cfg.run.burn_in_weeks > 0
+        # Every link is live while the world warms up; cuts start at week 0.
+        self.feedback = FeedbackConfig()
+        self._burn_in_flows: dict[str, float] = {}
+        self._baseline: FeedbackBaseline | None = None
         self._start_records()
         if self._warming_up:
             # The world warms up under the default policies, so every policy compared
@@ -126,6 +190,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
                 ServiceProfitChainModel.step(self)
             self.config = cfg
             self._end_burn_in()
+        self._start_feedback()
         self._start_trial()
         self._apply_due_changes()
 
@@ -185,6 +250,61 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
             self._employee_agents[int(new_row)] = agent
         self._pipeline = {week - weeks: n for week, n in self._pipeline.items()}
         self._start_records()
+
+    def _start_feedback(self) -> None:
+        """Record every link's input as it stands at week 0, then apply the cuts."""
+        self.feedback = self.config.feedback
+        if not self.feedback.cut():
+            return
+        emp, c, cfg = self.employees, self.customers, self.config
+        staff = self.active_employee_rows()
+
+        def person(column: str) -> PersonBaseline:
+            values = getattr(emp, column)[: emp.size].astype(np.float64)
+            return PersonBaseline(values, float(values[staff].mean()) if staff.size else 0.0)
+
+        flows = self._burn_in_flows
+        # A burn-in without any capacity leaves no finite pressure: hold what the live
+        # model does then (no time given, and overload 2 as felt by staff).
+        pressure = flows.get("work_pressure", math.inf)
+        ratio, _ = chain.time_ratio(
+            pressure, cfg.operations.overtime_max_share, cfg.operations.slack_time_max
+        )
+        focal = c.firm == FOCAL
+        self._baseline = FeedbackBaseline(
+            satisfaction=person("satisfaction"),
+            capability=person("capability"),
+            served_satisfaction=person("served_satisfaction"),
+            work_pressure=pressure if math.isfinite(pressure) else 2.0,
+            time_ratio=ratio if math.isfinite(pressure) else 0.0,
+            overtime_load=flows.get("overtime_load", 0.0),
+            job_insecurity=self.job_insecurity,
+            reputation=self.reputation,
+            promoters=int(
+                np.count_nonzero(
+                    focal & (c.satisfaction >= cfg.behaviour.referral_intent_satisfaction)
+                )
+            ),
+            storytellers=flows.get("storytellers", 0.0),
+        )
+
+    def _track_flow(self, name: str, value: float) -> None:
+        """Average a weekly flow over the burn-in (about a quarter's memory)."""
+        last = self._burn_in_flows.get(name)
+        self._burn_in_flows[name] = (
+            value if last is None else last + (value - last) / WEEKS_PER_QUARTER
+        )
+
+    @property
+    def feedback_baseline(self) -> FeedbackBaseline:
+        """The week-0 inputs that cut links are held at (only when a link is cut)."""
+        if self._baseline is None:
+            raise RuntimeError("no feedback link is cut, so no baseline was recorded")
+        return self._baseline
+
+    def perceived_reputation(self) -> float:
+        """Reputation as the market sees it: frozen at week 0 when that link is cut."""
+        return self.reputation if self.feedback.reputation else self.feedback_baseline.reputation
 
     def _start_trial(self) -> None:
         """Split the top-value segment at random into control and treated arms."""
@@ -268,7 +388,13 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
             )
         )
         desired = need * levels * self.service_standard
-        productivity = emp.capability[staff] * (1.0 - 0.2 * emp.fatigue[staff])
+        live = self.feedback
+        capability = (
+            emp.capability[staff]
+            if live.experience
+            else self.feedback_baseline.capability.of(staff)
+        )
+        productivity = capability * (1.0 - 0.2 * emp.fatigue[staff])
         capacity = float(productivity.sum()) * cfg.operations.hours_per_employee_week
         desired_total = float(desired.sum())
         self.work_pressure = chain.work_pressure(desired_total, capacity)
@@ -279,6 +405,11 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         )
         if math.isinf(self.work_pressure):
             ratio, overtime = 0.0, 0.0
+        elif not live.pressure_to_time:
+            # Overtime still answers the real pressure; only corner-cutting is held.
+            ratio = self.feedback_baseline.time_ratio
+        if self._warming_up and math.isfinite(self.work_pressure):
+            self._track_flow("work_pressure", self.work_pressure)
         tier_index = np.clip(tiers, 0, service.N_TIERS - 1)  # once, not per use
         desired_by_tier = np.bincount(tier_index, weights=desired, minlength=service.N_TIERS)
         tier_ratio = service.allocate_time(
@@ -290,7 +421,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         ratio_given = tier_ratio[tier_index]
         given = desired * ratio_given
         adequacy = levels * self.service_standard * ratio_given
-        if cfg.operations.adaptive_standards and desired_total > 0:
+        if cfg.operations.adaptive_standards and desired_total > 0 and live.standards_erosion:
             actual = self.service_standard * ratio
             tau = (
                 cfg.operations.standard_erosion_weeks
@@ -318,8 +449,12 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
                 )
             ]
             quality = chain.service_quality(
-                emp.capability[server],
-                emp.satisfaction[server],
+                emp.capability[server]
+                if live.experience
+                else self.feedback_baseline.capability.of(server),
+                emp.satisfaction[server]
+                if live.employee_satisfaction_to_quality
+                else self.feedback_baseline.satisfaction.of(server),
                 emp.fatigue[server],
                 adequacy,
                 capability_weight=cfg.operations.quality_capability_weight,
@@ -379,7 +514,8 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         c.satisfaction[visitors] = chain.smooth(
             c.satisfaction[visitors], target, b.satisfaction_smoothing
         )
-        c.expectation[visitors] = chain.smooth(expect, experienced, b.expectation_adaptation)
+        if live.adaptive_expectations:
+            c.expectation[visitors] = chain.smooth(expect, experienced, b.expectation_adaptation)
         if experienced.size:
             self.reputation = float(
                 chain.smooth(
@@ -444,6 +580,8 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         defectors, to_rival = self._defections(focal)
         angry = defectors[c.satisfaction[defectors] < b.detractor_satisfaction]
         storytellers = np.concatenate([storytellers, angry])
+        if self._warming_up:
+            self._track_flow("storytellers", storytellers.size)
         told = self._tell_stories(storytellers, wom)
 
         # 12. The market: prospects and rivals' customers shop; the focal firm wins some.
@@ -466,7 +604,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         self._quarter_revenue += revenue
         self._quarter_profit += profit
         self._count_customers()
-        if (week + 1) % WEEKS_PER_QUARTER == 0 and self.competitors:
+        if (week + 1) % WEEKS_PER_QUARTER == 0 and self.competitors and live.rival_reaction:
             self.agents_by_type[Competitor].do("review_quarter")
 
         # Row indices, not a boolean mask: gathering by index is ~3x faster.
@@ -486,14 +624,13 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
             "defections": defectors.size,
             "defections_to_rivals": int(to_rival),
             "defections_to_none": defectors.size - int(to_rival),
+            # Nobody to lose: no defection, so retention 1 (see ``mean_or_zero``).
             "customer_retention_annualised": (1.0 - defectors.size / n_start) ** 52
             if n_start
-            else float("nan"),
+            else 1.0,
             "nps": chain.net_promoter_score(sat_now),
-            "customer_satisfaction": float(sat_now.mean()) if sat_now.size else float("nan"),
-            "top_box_share": float(np.mean(chain.satisfaction_box(sat_now) == 5))
-            if sat_now.size
-            else float("nan"),
+            "customer_satisfaction": mean_or_zero(sat_now),
+            "top_box_share": mean_or_zero(chain.satisfaction_box(sat_now) == 5),
             "visits": n_vis,
             "employee_headcount": self.headcount,
             "hires": hires,
@@ -504,13 +641,12 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
             "capability": self._mean_staff("capability", staff_now),
             "fatigue": self._mean_staff("fatigue", staff_now),
             "job_insecurity": self.job_insecurity,
-            "work_pressure": self.work_pressure
-            if math.isfinite(self.work_pressure)
-            else float("nan"),
-            "time_per_customer": float(adequacy.mean()) if n_vis else float("nan"),
+            # Demand with no staff at all is infinite pressure; the table caps it.
+            "work_pressure": min(self.work_pressure, WORK_PRESSURE_CAP),
+            "time_per_customer": mean_or_zero(adequacy) if n_vis else 0.0,
             "service_standard": self.service_standard,
-            "service_quality": float(quality.mean()) if n_vis else float("nan"),
-            "experienced_quality": float(experienced.mean()) if n_vis else float("nan"),
+            "service_quality": mean_or_zero(quality) if n_vis else 0.0,
+            "experienced_quality": mean_or_zero(experienced) if n_vis else 0.0,
             "reputation": self.reputation,
             "failures": f_idx.size,
             "recoveries": recovered_idx.size,
@@ -522,12 +658,8 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
             "profit": profit,
             "cumulative_profit": self.cumulative_profit,
             "discounted_profit": self.discounted_profit,
-            "rival_quality": float(np.mean([r.quality for r in self.competitors]))
-            if self.competitors
-            else float("nan"),
-            "rival_price": float(np.mean([r.price_index for r in self.competitors]))
-            if self.competitors
-            else float("nan"),
+            "rival_quality": mean_or_zero(np.array([r.quality for r in self.competitors])),
+            "rival_price": mean_or_zero(np.array([r.price_index for r in self.competitors])),
             "policy_change": int(self._policy_changed),
         }
         for rival in self.competitors:
@@ -542,7 +674,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
     # ------------------------------------------------------------- helpers
 
     def _mean_staff(self, column: str, rows: NDArray[np.int64]) -> float:
-        return float(getattr(self.employees, column)[rows].mean()) if rows.size else float("nan")
+        return mean_or_zero(getattr(self.employees, column)[rows])
 
     def _count_customers(self) -> None:
         # One byte-wide comparison per rival is several times cheaper than a bincount,
@@ -695,23 +827,36 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         staff = staff[emp.exit_reason[staff] == ACTIVE]
         if staff.size == 0:
             self.job_insecurity *= math.exp(-1.0 / wf.insecurity_weeks)
-            return 0, float("nan")
+            return 0, 0.0  # no staff: no internal service to rate (see ``mean_or_zero``)
+        live = self.feedback
         load = (
             overtime / cfg.operations.overtime_max_share
             if cfg.operations.overtime_max_share > 0
             else 0.0
         )
+        load = min(load, 1.0)
+        if self._warming_up:
+            self._track_flow("overtime_load", load)
+        if not live.overtime_fatigue:
+            load = self.feedback_baseline.overtime_load
         emp.fatigue[staff] = chain.smooth(
-            emp.fatigue[staff], min(load, 1.0), 1.0 / cfg.operations.fatigue_weeks
+            emp.fatigue[staff], load, 1.0 / cfg.operations.fatigue_weeks
         )
         pressure = self.work_pressure if math.isfinite(self.work_pressure) else 2.0
+        if not live.pressure_to_satisfaction:
+            pressure = self.feedback_baseline.work_pressure
+        insecurity = (
+            self.job_insecurity if live.layoff_insecurity else self.feedback_baseline.job_insecurity
+        )
         isq = chain.internal_service_quality(
             hr.pay_ratio(cfg.hr),
             cfg.hr.perks_per_week,
             pressure,
             emp.fatigue[staff],
-            self.job_insecurity,
-            emp.served_satisfaction[staff],
+            insecurity,
+            emp.served_satisfaction[staff]
+            if live.satisfaction_mirror
+            else self.feedback_baseline.served_satisfaction.of(staff),
             pay_effect=wf.pay_effect,
             perk_effect_max=wf.perk_effect_max,
             perk_scale=wf.perk_scale_per_week,
@@ -725,9 +870,11 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
             emp.satisfaction[staff], target, 1.0 / wf.satisfaction_weeks
         )
         p_quit = chain.p_quit_per_week(
-            emp.satisfaction[staff],
+            emp.satisfaction[staff]
+            if live.employee_satisfaction_to_quits
+            else self.feedback_baseline.satisfaction.of(staff),
             emp.fatigue[staff],
-            self.job_insecurity,
+            insecurity,
             base_per_year=wf.quit_per_year,
             reference_satisfaction=wf.satisfaction_baseline,
             satisfaction_sensitivity=wf.quit_satisfaction_sensitivity,
@@ -756,13 +903,17 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         # Gather the sensitivities once and work in place: the same operations on the
         # same operands (so the same bits) with fewer passes and temporaries per rival.
         qs, ps = c.quality_sensitivity[rows], c.price_sensitivity[rows]
+        reputation = self.perceived_reputation()
         for rival in self.competitors:
             if rival.room <= 0:
                 continue
-            u = qs * (rival.quality - self.reputation)
+            u = qs * (rival.quality - reputation)
             u -= ps * (rival.price_index - price)
             if rival.targeting:
                 u += self.config.competitors.targeting_utility * top
+            # Extreme (valid) sensitivities can put a utility gap past exp's range; capped,
+            # the rival's pull is still total, and inf/inf never turns it into NaN.
+            np.minimum(u, MAX_UTILITY_GAP, out=u)
             np.exp(u, out=u)
             u *= rival.room
             attraction += u
@@ -846,8 +997,9 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         c = self.customers
         c.firm[rows] = FOCAL
         c.tenure_weeks[rows] = 0.0
-        c.expectation[rows] = self.reputation
-        c.satisfaction[rows] = np.clip(self.reputation + c.satisfaction_bias[rows], 0.0, 1.0)
+        reputation = self.perceived_reputation()
+        c.expectation[rows] = reputation
+        c.satisfaction[rows] = np.clip(reputation + c.satisfaction_bias[rows], 0.0, 1.0)
         c.referred[rows] = referred
         c.failure_scar[rows] = 0.0
         c.acquisitions[rows] += 1
@@ -869,9 +1021,11 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         promoters = focal[c.satisfaction[focal] >= b.referral_intent_satisfaction]
         if degree == 0 or promoters.size == 0:
             return 0, np.zeros(0, dtype=np.int64)
-        acting = promoters[
-            wom.random(promoters.size) < chain.weekly_rate(b.referrals_per_promoter_year)
-        ]
+        p_refer = chain.weekly_rate(b.referrals_per_promoter_year)
+        if not self.feedback.referrals:
+            # As many referrals, on average, as the week-0 promoters made.
+            p_refer = np.minimum(1.0, p_refer * self.feedback_baseline.promoters / promoters.size)
+        acting = promoters[wom.random(promoters.size) < p_refer]
         targets = self.contacts[acting, wom.integers(0, degree, acting.size)].astype(np.int64)
         eligible = c.firm[targets] != FOCAL
         targets, referrers = targets[eligible], acting[eligible]
@@ -896,11 +1050,15 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         ].astype(np.int64)
         # Counting the few stories directly beats a bincount and a scan over everyone.
         listeners, counts = np.unique(heard, return_counts=True)
-        c.negative_stories[listeners] += counts
+        weight: NDArray[Any] = counts
+        if not self.feedback.negative_word_of_mouth:
+            # Who hears still follows who tells; the weight is the week-0 volume.
+            weight = counts * (self.feedback_baseline.storytellers / tellers.size)
+        c.negative_stories[listeners] += weight
         is_focal = c.firm[listeners] == FOCAL
         focal_listeners = listeners[is_focal]
         c.satisfaction[focal_listeners] = np.clip(
-            c.satisfaction[focal_listeners] - cfg.behaviour.negative_wom_effect * counts[is_focal],
+            c.satisfaction[focal_listeners] - cfg.behaviour.negative_wom_effect * weight[is_focal],
             0.0,
             1.0,
         )
@@ -934,11 +1092,10 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         aware = u_aware[shoppers] < acquisition.awareness(cfg.acquisition)
         new_price = cfg.pricing.price_index * (1.0 - cfg.pricing.new_customer_discount)
         ever = c.acquisitions[shoppers] > 0
-        memory = np.where(
-            ever, qw * np.minimum(0.0, c.satisfaction[shoppers] - self.reputation), 0.0
-        )
+        reputation = self.perceived_reputation()
+        memory = np.where(ever, qw * np.minimum(0.0, c.satisfaction[shoppers] - reputation), 0.0)
         focal_u = (
-            qw * self.reputation
+            qw * reputation
             - pw * new_price
             - cfg.behaviour.negative_wom_attraction * c.negative_stories[shoppers]
             + memory

@@ -45,6 +45,7 @@ def test_rows_cover_every_field_of_every_group_once():
         "acquisition",
         "pricing",
         "trial",
+        "feedback",
         "run",
     ]
     fields = {g: dataclasses.fields(getattr(cfg, g)) for g in groups}

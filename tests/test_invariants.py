@@ -1,0 +1,161 @@
+"""Invariants over the whole valid configuration space (hypothesis).
+
+The strategy is built from the schema itself: every field of every group is drawn from
+its declared range (only sizes and horizons are kept small), the cross-field rules are
+then satisfied by construction, and a few mid-run policy changes are added. Whatever is
+drawn, a run must finish with finite outputs everywhere, closed books, conserved
+customers, non-negative counts and satisfaction on its scale.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim.config import POLICY_GROUPS, PolicyChange, SimConfig, validate
+from sim.metrics import COST_LINES
+from sim.runner import run_once
+
+# Sizes and horizons are capped so an example takes well under a second; every other
+# field spans its whole declared range.
+CAPS = {
+    "market.n_customers": 300,
+    "workforce.n_employees": 8,
+    "competitors.n_competitors": 4,
+    "market.network_degree": 8,
+    "run.weeks": 30,
+    "run.burn_in_weeks": 12,
+    "trial.segment_size": 60,
+    "staffing.min_headcount": 8,
+    "workforce.recruiting_weeks": 8,
+    "negative_wom_reach": 20,
+}
+FIXED = {"run.point", "run.name", "run.results_dir", "run.start_date", "run.figures"}
+UNBOUNDED_CAP = 1e6  # for fields with no upper bound (budgets, wages): huge but finite
+
+
+def field_strategy(key: str, default: Any, meta: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """Values of one field across its declared range."""
+    lo, hi = meta.get("min"), meta.get("max")
+    cap = CAPS.get(key, CAPS.get(key.split(".")[1]))
+    if isinstance(default, enum.Enum):
+        return st.sampled_from(type(default))
+    if isinstance(default, bool):
+        return st.booleans()
+    if isinstance(default, int):
+        top = hi if hi is not None else UNBOUNDED_CAP
+        top = min(top, cap) if cap is not None else top
+        return st.integers(int(lo if lo is not None else 0), int(top))
+    if isinstance(default, float):
+        top = hi if hi is not None else UNBOUNDED_CAP
+        return st.floats(float(lo if lo is not None else -UNBOUNDED_CAP), float(top))
+    if isinstance(default, list):
+        top = hi if hi is not None else 10.0
+        item = st.floats(float(lo if lo is not None else 0.0), float(top))
+        return st.lists(item, min_size=len(default), max_size=len(default))
+    return st.just(default)
+
+
+def group_strategy(group: str) -> st.SearchStrategy[Any]:
+    """A whole config group with every field drawn."""
+    node = getattr(SimConfig(), group)
+    fields = {}
+    for f in dataclasses.fields(node):
+        key = f"{group}.{f.name}"
+        value = getattr(node, f.name)
+        fields[f.name] = (
+            st.just(value) if key in FIXED else field_strategy(key, value, dict(f.metadata))
+        )
+    return st.builds(lambda **kw: dataclasses.replace(node, **kw), **fields)
+
+
+GROUPS = [f.name for f in dataclasses.fields(SimConfig) if f.name not in ("seed", "changes")]
+
+
+def repair(cfg: SimConfig) -> SimConfig:
+    """Satisfy the cross-field rules (so no draw is wasted on a rejected config)."""
+    m, b, o = cfg.market, cfg.behaviour, cfg.operations
+    m.competitor_share = min(m.competitor_share, 1.0 - m.focal_share)
+    lo, hi = sorted((b.defection_min_per_year, b.defection_max_per_year))
+    b.defection_min_per_year, b.defection_max_per_year = lo, hi
+    lo, hi = sorted((b.detractor_satisfaction, b.referral_intent_satisfaction))
+    b.detractor_satisfaction, b.referral_intent_satisfaction = lo, hi
+    lo, hi = sorted((o.failure_min, o.failure_max))
+    o.failure_min, o.failure_max = lo, hi
+    if o.quality_capability_weight + o.quality_satisfaction_weight + o.quality_energy_weight <= 0:
+        o.quality_capability_weight = 1.0
+    cfg.staffing.layoff_week = min(cfg.staffing.layoff_week, cfg.run.weeks)
+    if cfg.feedback.cut():  # a cut link is held at its end-of-burn-in value
+        cfg.run.burn_in_weeks = max(1, cfg.run.burn_in_weeks)
+    return cfg
+
+
+@st.composite
+def valid_configs(draw: st.DrawFn) -> tuple[SimConfig, int]:
+    """A config from anywhere in the valid space, plus a seed."""
+    groups = {name: draw(group_strategy(name)) for name in GROUPS}
+    cfg = repair(SimConfig(**groups))
+    changes = []
+    for _ in range(draw(st.integers(0, 2))):
+        group = draw(st.sampled_from(POLICY_GROUPS))
+        drawn = draw(group_strategy(group))
+        name = draw(st.sampled_from([f.name for f in dataclasses.fields(drawn)]))
+        value = getattr(drawn, name)
+        value = value.name if isinstance(value, enum.Enum) else value
+        changes.append(
+            PolicyChange(week=draw(st.integers(0, cfg.run.weeks)), set={f"{group}.{name}": value})
+        )
+    cfg.changes = changes
+    return validate(cfg), draw(st.integers(0, 2**32 - 1))
+
+
+def assert_finite(name: str, values: Any) -> None:
+    array = np.asarray(values, dtype=float)
+    bad = ~np.isfinite(array)
+    assert not bad.any(), f"{name}: {int(bad.sum())} non-finite values"
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # overflow or 0/0 on the way is a bug
+@settings(
+    max_examples=200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(world=valid_configs())
+def test_any_valid_config_runs_with_finite_closed_conserved_outputs(world):
+    cfg, seed = world
+    result = run_once(cfg, seed=seed)
+    weekly = result.weekly
+    assert len(weekly) == cfg.run.weeks
+
+    for table_name in ("weekly", "customers", "employees"):
+        table = getattr(result, table_name)
+        for column in table.select_dtypes("number").columns:
+            assert_finite(f"{table_name}.{column}", table[column])
+    for key, value in result.summary.items():
+        if isinstance(value, float):
+            assert math.isfinite(value), f"summary.{key}={value}"
+
+    if len(weekly):
+        np.testing.assert_allclose(
+            weekly["revenue"] - weekly[list(COST_LINES)].sum(axis=1),
+            weekly["profit"],
+            rtol=1e-9,
+            atol=1e-6 * max(1.0, float(weekly["revenue"].abs().max())),
+        )
+        population = weekly["customers_focal"] + weekly["customers_rivals"] + weekly["prospects"]
+        assert (population == cfg.market.n_customers).all()
+        counts = ["customers_focal", "prospects", "employee_headcount", "quits", "hires"]
+        assert (weekly[counts].to_numpy() >= 0).all()
+        satisfaction = weekly[["customer_satisfaction", "employee_satisfaction"]].to_numpy()
+        assert ((satisfaction >= 0) & (satisfaction <= 1)).all()
+    assert result.customers["satisfaction"].between(0, 1).all()
+    assert result.employees["satisfaction"].between(0, 1).all()
+    assert (result.customers["visits"] >= 0).all()
