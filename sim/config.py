@@ -1102,6 +1102,11 @@ def _coerce(key: str, value: Any, current: Any) -> Any:
     return value
 
 
+def _get(cfg: SimConfig, key: str) -> Any:
+    group, _, name = key.partition(".")
+    return getattr(getattr(cfg, group), name)
+
+
 def _check_cross_fields(cfg: SimConfig) -> None:
     m = cfg.market
     if m.focal_share + m.competitor_share > 1 + 1e-9:
@@ -1109,22 +1114,25 @@ def _check_cross_fields(cfg: SimConfig) -> None:
             f"market.focal_share + market.competitor_share = "
             f"{m.focal_share + m.competitor_share:g}: must be at most 1"
         )
-    b = cfg.behaviour
-    if b.defection_min_per_year > b.defection_max_per_year:
-        raise ConfigError(
-            "behaviour.defection_min_per_year must not exceed behaviour.defection_max_per_year"
-        )
-    if b.detractor_satisfaction > b.referral_intent_satisfaction:
-        raise ConfigError(
-            "behaviour.detractor_satisfaction must not exceed "
-            "behaviour.referral_intent_satisfaction"
-        )
     o = cfg.operations
+    ordered = [
+        ("behaviour.defection_min_per_year", "behaviour.defection_max_per_year"),
+        ("behaviour.detractor_satisfaction", "behaviour.referral_intent_satisfaction"),
+        ("operations.failure_min", "operations.failure_max"),
+    ]
+    for low_key, high_key in ordered:
+        low, high = _get(cfg, low_key), _get(cfg, high_key)
+        if low > high:
+            raise ConfigError(
+                f"{low_key}={low:g}: must not exceed {high_key}={high:g}; "
+                f"allowed: a number in [0, {high:g}] or raise {high_key}"
+            )
     weights = o.quality_capability_weight + o.quality_satisfaction_weight + o.quality_energy_weight
     if weights <= 0:
-        raise ConfigError("operations.quality_*_weight: at least one must be positive")
-    if o.failure_min > o.failure_max:
-        raise ConfigError("operations.failure_min must not exceed operations.failure_max")
+        raise ConfigError(
+            "operations.quality_capability_weight, quality_satisfaction_weight and "
+            "quality_energy_weight are all 0; allowed: at least one positive"
+        )
     for name in ("tier_levels", "tier_price"):
         if len(getattr(cfg.service, name)) != 5:
             raise ConfigError(f"service.{name}: expected 5 numbers, one per value quintile")

@@ -102,8 +102,13 @@ def test_run_writes_a_complete_folder(tmp_path):
         ("market.focal_share=nan", "market.focal_share=nan: not allowed"),
         ("recovery.budget_per_incident=inf", "recovery.budget_per_incident=inf: not allowed"),
         ("+changes=[{week:5,set:{hr.wage_premium:9}}]", "changes[0].hr.wage_premium=9.0"),
-        ("behaviour.defection_min_per_year=9", "behaviour.defection_min_per_year"),
-        ("operations.failure_min=0.9", "operations.failure_min"),
+        (
+            "behaviour.defection_min_per_year=9",
+            "behaviour.defection_min_per_year=9: must not exceed "
+            "behaviour.defection_max_per_year=6; allowed: a number in [0, 6]",
+        ),
+        ("operations.failure_min=0.9", "operations.failure_min=0.9: must not exceed"),
+        ("behaviour.detractor_satisfaction=0.95", "behaviour.detractor_satisfaction=0.95"),
     ],
 )
 def test_bad_config_is_one_clear_line(override, expected):
