@@ -643,10 +643,10 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
             "job_insecurity": self.job_insecurity,
             # Demand with no staff at all is infinite pressure; the table caps it.
             "work_pressure": min(self.work_pressure, WORK_PRESSURE_CAP),
-            "time_per_customer": mean_or_zero(adequacy) if n_vis else 0.0,
+            "time_per_customer": mean_or_zero(adequacy),
             "service_standard": self.service_standard,
-            "service_quality": mean_or_zero(quality) if n_vis else 0.0,
-            "experienced_quality": mean_or_zero(experienced) if n_vis else 0.0,
+            "service_quality": mean_or_zero(quality),
+            "experienced_quality": mean_or_zero(experienced),
             "reputation": self.reputation,
             "failures": f_idx.size,
             "recoveries": recovered_idx.size,

@@ -127,6 +127,25 @@ def top_share_of_profit(lifetime_profit: np.ndarray[Any, Any], top: float = 0.2)
     return float(p[:k].sum() / p.sum())
 
 
+# The numeric outcomes of a run's summary (``summarise``) that research tools may explain
+# or optimise: every KPI except the run's identity (seed, weeks) and its counts at start.
+SUMMARY_KPIS = (
+    "npv_profit",
+    "cumulative_profit",
+    "revenue_total",
+    "annual_retention",
+    "annual_defection",
+    "nps",
+    "customer_satisfaction",
+    "employee_satisfaction",
+    "employee_turnover",
+    "customers_end",
+    "employees_end",
+    "top20_profit_share",
+    "unprofitable_share",
+)
+
+
 def summarise(
     model: ServiceProfitChainModel, weekly: pd.DataFrame, ledger: pd.DataFrame
 ) -> dict[str, Any]:

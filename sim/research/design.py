@@ -45,6 +45,30 @@ def schema_default(key: str) -> Any:
     return getattr(node, name)
 
 
+def schema_meta(key: str) -> dict[str, Any]:
+    """The ``param`` metadata (min, max, unit, source) of a dotted schema key."""
+    schema_default(key)  # a clear error for an unknown key
+    group, _, name = key.partition(".")
+    node = getattr(SimConfig(), group)
+    return dict({f.name: f for f in dataclasses.fields(node)}[name].metadata)
+
+
+def read_declarations(path: Path, section: str) -> list[Any]:
+    """The non-empty list under ``section`` of a YAML declaration file (levers, uncertainties).
+
+    Raises:
+        ConfigError: the file cannot be read or holds no such list.
+    """
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read the {section}: {exc}") from exc
+    entries = data.get(section) if isinstance(data, dict) else None
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(f"{path}: expected a list under '{section}'")
+    return entries
+
+
 def coerce(key: str, value: Any) -> Any:
     """A design cell (as read from CSV) converted to the type of the schema field."""
     default = schema_default(key)

@@ -45,6 +45,7 @@ from scipy import stats
 from sim.config import ConfigError, SimConfig, validate
 from sim.experiments.analysis import t_interval
 from sim.output import timestamp, unique_path, write_text_atomically
+from sim.report import format_cell, markdown_table
 from sim.research.design import coerce, schema_default
 from sim.research.levers import (
     LEVERS_FILE,
@@ -57,6 +58,12 @@ from sim.research.levers import (
 )
 from sim.research.uncertainties import UNCERTAINTIES_FILE, Uncertainty, load_uncertainties
 from sim.rng import replication_seeds, stream_key
+
+
+def _fmt(value: Any) -> str:
+    # The EMA report shows three significant digits.
+    return format_cell(value, digits=3)
+
 
 SERIES = ("profit", "customers", "employee_turnover")
 SCALARS = ("npv_profit", "annual_retention", "employee_turnover_mean")
@@ -776,21 +783,6 @@ def _limit_text(row: Any) -> str:
     return f"{row.uncertainty} <= {row.box_high:.3g}"
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "n/a"
-        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
-    return str(value)
-
-
-def _markdown(frame: pd.DataFrame) -> str:
-    head = "| " + " | ".join(str(c) for c in frame.columns) + " |"
-    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
-    body = ["| " + " | ".join(_fmt(v) for v in row) + " |" for row in frame.itertuples(False)]
-    return "\n".join([head, rule, *body])
-
-
 def write_manifest(settings: Settings, seeds: Sequence[int]) -> None:
     """``manifest.yaml``: settings, seeds, software versions and the code revision."""
     from sim.experiments.study import git_revision, versions
@@ -863,7 +855,7 @@ def write_report(
             f"- mean difference {_fmt(float(difference[inside].mean()))} inside the box, "
             f"{_fmt(float(difference[~inside].mean())) if (~inside).any() else 'n/a'} outside",
             "",
-            _markdown(
+            markdown_table(
                 result.limits.rename(
                     columns={
                         "box_low": "box low",
@@ -873,7 +865,8 @@ def write_report(
                         "qp_low": "quasi-p low",
                         "qp_high": "quasi-p high",
                     }
-                )
+                ),
+                digits=3,
             ),
             "",
             "In words: " + _conditions(result.limits),
@@ -883,7 +876,7 @@ def write_report(
             "Denser boxes further along the trajectory (first step with each number of "
             "restricted dimensions; every step's limits are in `prim_steps.csv`):",
             "",
-            _markdown(_milestones(result)),
+            markdown_table(_milestones(result), digits=3),
             "",
             "![trade-off](prim_tradeoff.png)",
             "",

@@ -11,7 +11,6 @@ middle and a bottom lever shape all five service tiers.
 
 from __future__ import annotations
 
-import dataclasses
 import enum
 import math
 import re
@@ -21,11 +20,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import yaml
 
 from sim.config import POLICY_GROUPS, ConfigError, SimConfig
 from sim.configstore import CONFIG_DIR
-from sim.research.design import schema_default
+from sim.research.design import read_declarations, schema_default, schema_meta
 
 LEVERS_FILE = CONFIG_DIR / "levers.yaml"
 ENTRY_KEYS = ("key", "range", "choices", "value", "doc")
@@ -76,12 +74,6 @@ class Lever:
 def identifier(key: str) -> str:
     """A dotted schema key as a Python identifier: ``hr.wage_premium`` -> ``hr__wage_premium``."""
     return key.replace(".", "__").replace("[", "_").replace("]", "")
-
-
-def _field_meta(field: str) -> dict[str, Any]:
-    group, _, name = field.partition(".")
-    node = getattr(SimConfig(), group)
-    return dict({f.name: f for f in dataclasses.fields(node)}[name].metadata)
 
 
 def _allowed(meta: dict[str, Any]) -> str:
@@ -147,7 +139,7 @@ def _parse_entry(entry: Any, where: str) -> Lever:
         default = float(default[index])
     elif isinstance(default, list):
         raise ConfigError(f"{where}: {key} is a list; make levers of its elements: {key}[0]")
-    meta = _field_meta(field)
+    meta = schema_meta(field)
     doc = str(entry.get("doc", ""))
     integer = isinstance(default, int) and not isinstance(default, bool)
     if "range" in entry:
@@ -182,13 +174,7 @@ def load_levers(path: Path = LEVERS_FILE) -> list[Lever]:
     Raises:
         ConfigError: naming the file, the entry, the value and what is allowed.
     """
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the levers: {exc}") from exc
-    entries = data.get("levers") if isinstance(data, dict) else None
-    if not isinstance(entries, list) or not entries:
-        raise ConfigError(f"{path}: expected a list under 'levers'")
+    entries = read_declarations(path, "levers")
     out: list[Lever] = []
     for i, entry in enumerate(entries):
         where = f"{path.name}: levers[{i}]"

@@ -39,7 +39,9 @@ from matplotlib.ticker import MaxNLocator
 
 from sim.config import ConfigError, SimConfig
 from sim.experiments.analysis import t_interval
+from sim.experiments.study import LAUNCHERS
 from sim.output import timestamp, unique_path, write_text_atomically
+from sim.report import format_cell, markdown_table
 from sim.research.design import run_design, schema_default
 from sim.research.levers import (
     LEVERS_FILE,
@@ -49,26 +51,11 @@ from sim.research.levers import (
     searched,
     values_of,
 )
+from sim.results import SUMMARY_KPIS
 from sim.rng import replication_seeds
 
-# Numeric fields of a run's summary.json that make sense as an objective (sim/results.py).
-KPIS = (
-    "npv_profit",
-    "cumulative_profit",
-    "revenue_total",
-    "annual_retention",
-    "annual_defection",
-    "nps",
-    "customer_satisfaction",
-    "employee_satisfaction",
-    "employee_turnover",
-    "customers_end",
-    "employees_end",
-    "top20_profit_share",
-    "unprofitable_share",
-)
+KPIS = SUMMARY_KPIS  # any numeric KPI of a run's summary.json can be the objective
 TURNOVER = "employee_turnover"
-LAUNCHERS = ("joblib", "basic", "slurm", "ray_cluster", "submitit_slurm", "submitit_local", "ray")
 # A small world for a quick look and for tests: 1,000 people, two years after a half-year
 # burn-in (turnover and retention are yearly, so at least a year is needed).
 SMALL_WORLD = (
@@ -495,23 +482,6 @@ def history_figure(settings: Settings, history: pd.DataFrame) -> Figure:
     return fig
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "n/a"
-        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4g}"
-    return str(value)
-
-
-def _markdown(frame: pd.DataFrame) -> str:
-    head = "| " + " | ".join(str(c) for c in frame.columns) + " |"
-    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
-    body = ["| " + " | ".join(_fmt(v) for v in row) + " |" for row in frame.itertuples(False)]
-    return "\n".join([head, rule, *body])
-
-
 def write_best(settings: Settings, trial: pd.Series[Any], policy: dict[str, Any]) -> Path:
     """``best.yaml``: the best policy as overrides for ``sim run`` (and the command)."""
     values = lever_values(settings.levers, policy)
@@ -572,7 +542,7 @@ def write_report(
     if not start.empty:
         lines += [
             f"Trial 0 is the baseline itself: mean {settings.kpi} "
-            f"{_fmt(float(start['value'].iloc[0]))} on the search seeds.",
+            f"{format_cell(float(start['value'].iloc[0]))} on the search seeds.",
             "",
         ]
     lines += [
@@ -590,14 +560,14 @@ def write_report(
                 if trial["origin"] == "baseline"
                 else []
             ),
-            f"Search value: mean {settings.kpi} = {_fmt(float(trial['value']))} over "
+            f"Search value: mean {settings.kpi} = {format_cell(float(trial['value']))} over "
             f"{settings.replications} seeds. As overrides: see `best.yaml`.",
             "",
-            _markdown(pd.DataFrame({"lever": list(policy), "value": list(policy.values())})),
+            markdown_table(pd.DataFrame({"lever": list(policy), "value": list(policy.values())})),
             "",
             f"## Best vs {settings.baseline} on fresh seeds",
             "",
-            _markdown(_summary_table(summary)),
+            markdown_table(_summary_table(summary)),
             "",
             "Differences are best minus baseline, paired by seed; the CI is the 95% t "
             "interval of the per-seed differences.",
@@ -606,7 +576,7 @@ def write_report(
     top = history[history["state"] == "complete"].sort_values("value", ascending=settings.minimize)
     cols = ["trial", "origin", "value", "employee_turnover", "feasible"]
     cols += [lever.key for lever in searched(settings.levers)]
-    lines += ["## Top trials of the search", "", _markdown(top[cols].head(10)), ""]
+    lines += ["## Top trials of the search", "", markdown_table(top[cols].head(10)), ""]
     lines += [
         "## Reproduce",
         "",
@@ -625,7 +595,7 @@ def _summary_table(summary: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({"metric": []})
 
     def ci(low: float, high: float) -> str:
-        return f"[{_fmt(low)}, {_fmt(high)}]"
+        return f"[{format_cell(low)}, {format_cell(high)}]"
 
     return pd.DataFrame(
         {
@@ -713,7 +683,7 @@ def _print_progress(settings: Settings, history: pd.DataFrame) -> None:
     best = best_so_far(settings, history).iloc[-1]
     print(
         f"[optimise] {len(history)}/{settings.trials} trials; best feasible "
-        f"{settings.kpi} so far: {_fmt(float(best))}",
+        f"{settings.kpi} so far: {format_cell(float(best))}",
         flush=True,
     )
 

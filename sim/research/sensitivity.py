@@ -40,25 +40,10 @@ from sim.output import timestamp, unique_path, write_text_atomically
 from sim.plots import save
 from sim.research.design import read_runs, run_design
 from sim.research.uncertainties import UNCERTAINTIES_FILE, Uncertainty, load_uncertainties, scale
+from sim.results import SUMMARY_KPIS
 from sim.rng import replication_seeds, stream_key
 
 METHODS = ("sobol", "morris")
-# The numeric outcomes of a run's summary.json (sim.results.summarise) worth explaining.
-SUMMARY_KPIS = (
-    "npv_profit",
-    "cumulative_profit",
-    "revenue_total",
-    "annual_retention",
-    "annual_defection",
-    "nps",
-    "customer_satisfaction",
-    "employee_satisfaction",
-    "employee_turnover",
-    "customers_end",
-    "employees_end",
-    "top20_profit_share",
-    "unprofitable_share",
-)
 DEFAULT_KPIS = ("npv_profit", "annual_retention", "employee_turnover")
 # Sobol N=16 with 2 seeds is 384 runs of the default world: ~25 minutes on 2 shared cores.
 DEFAULT_SAMPLES = {"sobol": 16, "morris": 20}

@@ -7,17 +7,15 @@ impossible range is one clear error before any run starts.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
-from sim.config import ConfigError, SimConfig
+from sim.config import ConfigError
 from sim.configstore import CONFIG_DIR
-from sim.research.design import schema_default
+from sim.research.design import read_declarations, schema_default, schema_meta
 
 UNCERTAINTIES_FILE = CONFIG_DIR / "uncertainties.yaml"
 
@@ -33,26 +31,13 @@ class Uncertainty:
     integer: bool = False
 
 
-def _field_range(key: str) -> tuple[float | None, float | None]:
-    group, _, name = key.partition(".")
-    node = getattr(SimConfig(), group)
-    meta = dict({f.name: f for f in dataclasses.fields(node)}[name].metadata)
-    return meta.get("min"), meta.get("max")
-
-
 def load_uncertainties(path: Path = UNCERTAINTIES_FILE) -> list[Uncertainty]:
     """Read and check the declared uncertainties.
 
     Raises:
         ConfigError: naming the entry, the value and what is allowed.
     """
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the uncertainties: {exc}") from exc
-    entries = data.get("uncertainties") if isinstance(data, dict) else None
-    if not isinstance(entries, list) or not entries:
-        raise ConfigError(f"{path}: expected a list under 'uncertainties'")
+    entries = read_declarations(path, "uncertainties")
     out: list[Uncertainty] = []
     for i, entry in enumerate(entries):
         where = f"{path.name}: uncertainties[{i}]"
@@ -73,7 +58,8 @@ def load_uncertainties(path: Path = UNCERTAINTIES_FILE) -> list[Uncertainty]:
             or not bounds[0] < bounds[1]
         ):
             raise ConfigError(f"{where}.range={bounds}: expected [low, high] with low < high")
-        lo, hi = _field_range(key)
+        meta = schema_meta(key)
+        lo, hi = meta.get("min"), meta.get("max")
         if (lo is not None and bounds[0] < lo) or (hi is not None and bounds[1] > hi):
             raise ConfigError(f"{where}.range={bounds}: outside what {key} allows ([{lo}, {hi}])")
         if key in {u.key for u in out}:
