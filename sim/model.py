@@ -26,6 +26,7 @@ from sim.config import (
     apply_change,
     validate,
 )
+from sim.lookup import TenureCurves
 from sim.metrics import COST_LINES, MetricsRecorder
 from sim.policies import acquisition, hr, pricing, recovery, service, staffing
 from sim.rng import make_streams
@@ -143,6 +144,9 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         self.customers: CustomerState = new_population(cfg, self.streams["population"])
         self._discount_table: NDArray[np.float64] = np.zeros(0)
         self._discount_base = math.nan
+        self.tenure_curves = TenureCurves()
+        # Switching costs are fixed per person, so their hazard factor is computed once.
+        self._switching_barrier = np.exp(-self.customers.switching_cost)
         self.contacts = small_world_contacts(
             cfg.market.n_customers,
             cfg.market.network_degree,
@@ -381,7 +385,8 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         need = (
             cfg.operations.standard_hours_per_visit
             * c.cost_to_serve[visitors]
-            * chain.cost_to_serve_multiplier(
+            * self.tenure_curves(
+                chain.cost_to_serve_multiplier,
                 c.tenure_weeks[visitors],
                 cfg.behaviour.new_cost_to_serve,
                 cfg.behaviour.cost_to_serve_weeks,
@@ -422,15 +427,16 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         given = desired * ratio_given
         adequacy = levels * self.service_standard * ratio_given
         if cfg.operations.adaptive_standards and desired_total > 0 and live.standards_erosion:
-            actual = self.service_standard * ratio
+            # The goal drifts toward the time actually given (Oliva-Sterman, SF27): down
+            # fast under pressure, back up slowly, and never past the original goal (1):
+            # slack time beyond the goal does not hasten its recovery.
+            actual = min(self.service_standard * ratio, 1.0)
             tau = (
                 cfg.operations.standard_erosion_weeks
                 if actual < self.service_standard
                 else cfg.operations.standard_recovery_weeks
             )
-            self.service_standard = min(
-                1.0, self.service_standard + (actual - self.service_standard) / tau
-            )
+            self.service_standard += (actual - self.service_standard) / tau
 
         # 5. Encounters: each visitor is served by one employee, more often by those
         #    with more productive hours.
@@ -477,7 +483,8 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
             cfg.operations.failure_max,
         )
         experienced = np.where(failed, quality * (1.0 - cfg.operations.failure_severity), quality)
-        spend_mult = chain.spend_multiplier(
+        spend_mult = self.tenure_curves(
+            chain.spend_multiplier,
             c.tenure_weeks[visitors],
             cfg.behaviour.spend_growth_max,
             cfg.behaviour.spend_growth_weeks,
@@ -694,7 +701,8 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
                 * levels
                 * cfg.operations.standard_hours_per_visit
                 * c.cost_to_serve[focal]
-                * chain.cost_to_serve_multiplier(
+                * self.tenure_curves(
+                    chain.cost_to_serve_multiplier,
                     c.tenure_weeks[focal],
                     cfg.behaviour.new_cost_to_serve,
                     cfg.behaviour.cost_to_serve_weeks,
@@ -939,14 +947,15 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         rate = (
             pull
             * sat_hazard
-            * chain.tenure_hazard_factor(
+            * self.tenure_curves(
+                chain.tenure_hazard_factor,
                 c.tenure_weeks[focal],
                 b.new_customer_hazard_boost,
                 b.hazard_tenure_weeks,
             )
             * np.where(c.referred[focal], b.referred_hazard_multiplier, 1.0)
             * (1.0 + b.failure_scar_hazard * c.failure_scar[focal])
-            * np.exp(-c.switching_cost[focal])
+            * self._switching_barrier[focal]
         )
         lapse = -math.log(1.0 - m.lapse_per_year)
         # SF1 validation knob (1 in every real run): scales the whole hazard exogenously.

@@ -1,41 +1,60 @@
 """The weekly customer update as a bare NumPy kernel: whole columns, no model around it.
 
-This is the practical speed limit for ``sim bench``: the same arithmetic as the model's
-customer part (``sim.perf.update``), with no agents, no employees, no metrics and no
-books. Draws are made only where needed, all from one generator.
+This is the practical speed limit for ``sim bench``: the arithmetic of the model's
+customer part (``sim.perf.update``) over the model's own state columns, with no agents,
+no employees, no weekly table and no firm books. It uses the same speed-ups the model
+does where they are plain NumPy (tenure curves looked up by week, the switching barrier
+computed once, gathers by row index rather than boolean masks), so the ratio of the
+two measures what the model adds around the arithmetic.
 """
 
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from sim import chain
+from sim.chain import WEEKS_PER_YEAR as WEEKS
 from sim.config import SimConfig
-from sim.perf.update import Outcome, Population, UpdateParams, starting_population
+from sim.lookup import TenureCurves, WholeWeekTable
+from sim.perf.update import (
+    MAX_UTILITY_GAP,
+    RECOVERED_SCAR,
+    VALUE_SCORE_WEIGHT,
+    Outcome,
+    UpdateParams,
+)
+from sim.policies import pricing, recovery
+from sim.state import FOCAL, PROSPECT, CustomerState, new_population
+
+type F64 = NDArray[np.float64]
+type I64 = NDArray[np.int64]
 
 
 class CustomerKernel:
-    """The population's state as arrays, advanced a week at a time by ``step``.
+    """The market's state as arrays, advanced a week at a time by ``step``.
 
     Args:
-        population: starting state (copied arrays are updated in place).
+        state: starting state (its arrays are updated in place).
         params: constants of the update.
         rng: the generator every draw comes from.
-        reputation: the firm's reputation at the start.
     """
 
     def __init__(
-        self,
-        population: Population,
-        params: UpdateParams,
-        rng: np.random.Generator,
-        reputation: float,
+        self, state: CustomerState, params: UpdateParams, rng: np.random.Generator
     ) -> None:
-        self.pop = population
+        self.state = state
         self.params = params
         self.rng = rng
-        self.reputation = reputation
-        self.lifetime_revenue = np.zeros(population.n)
+        self.week = 0
+        self.reputation = params.firm_quality
+        self.curves = TenureCurves()
+        self.barrier = np.exp(-state.switching_cost)
+        base = 1.0 + params.discount_rate
+        self.discount = WholeWeekTable(lambda weeks: np.power(base, -weeks / WEEKS))
+        self.rival_customers = np.array(
+            [np.count_nonzero(state.firm == j) for j in range(1, params.n_rivals + 1)]
+        )
         self.outcome = Outcome()
 
     @classmethod
@@ -48,85 +67,215 @@ class CustomerKernel:
         True
         """
         rng = np.random.default_rng(seed)
-        params = UpdateParams.from_config(cfg)
-        return cls(starting_population(cfg, rng), params, rng, params.firm_quality)
+        return cls(new_population(cfg, rng), UpdateParams.from_config(cfg), rng)
+
+    def _discount(self, rows: I64) -> F64:
+        """Discount factor from each person's first acquisition to this week."""
+        return self.discount(self.week - np.maximum(self.state.first_acquired_week[rows], 0))
 
     def step(self) -> None:
         """Advance every person by one week (the update of ``sim.perf.update``)."""
-        p, s, rng, out = self.params, self.pop, self.rng, self.outcome
-        members = np.flatnonzero(s.customer)
-        outside = np.flatnonzero(~s.customer)
-        # One uniform per person serves both branches: visit for members, join for others.
-        u = rng.random(s.n)
+        p, s, rng, out = self.params, self.state, self.rng, self.outcome
+        n = s.n
+        # 0. Everyone's luck for the week.
+        u_visit, u_fail, u_recover, u_churn, u_shop, u_aware = rng.random((6, n))
+        noise = rng.standard_normal(n)
+        rooms = np.array([p.room(int(k)) for k in self.rival_customers])
+        focal = np.flatnonzero(s.firm == FOCAL)
 
         # 1. Visit.
-        sow = 1.0 - p.share_of_wallet_slope * (1.0 - s.satisfaction[members])
-        v = members[u[members] < s.visit_probability[members] * sow]
+        sow = 1.0 - p.share_of_wallet_slope * (1.0 - s.satisfaction[focal])
+        v = focal[u_visit[focal] < s.visit_probability[focal] * sow]
+        tenure_v = s.tenure_weeks[v]
 
-        # 2. Quality experienced, failures and the failure scar.
-        quality = np.clip(p.firm_quality + p.quality_noise * rng.standard_normal(v.size), 0, 1)
-        failed = rng.random(v.size) < chain.p_failure(
+        # 2. Encounter, failure and recovery.
+        quality = np.clip(p.firm_quality + p.quality_noise * noise[v], 0.0, 1.0)
+        failed = u_fail[v] < chain.p_failure(
             quality, s.cost_to_serve[v], p.failure_min, p.failure_max
         )
         experienced = np.where(failed, quality * (1.0 - p.failure_severity), quality)
-        s.failure_scar[members] *= p.scar_decay
-        s.failure_scar[v[failed]] += 1.0
+        price_v = pricing.price_paid(p.pricing, tenure_v, np.ones(v.size))
+        revenue = (
+            s.base_spend[v]
+            * self.curves(
+                chain.spend_multiplier, tenure_v, p.spend_growth_max, p.spend_growth_weeks
+            )
+            * price_v
+        )
+        f = np.flatnonzero(failed)
+        fixed, recovery_cost = recovery.recover(
+            p.recovery, p.recovery_cost_per_spend * revenue[f], u_recover[v[f]]
+        )
+        mended = f[fixed]
+        experienced[mended] = np.minimum(
+            1.0, np.maximum(quality[mended], s.expectation[v[mended]]) + p.recovered_quality_bonus
+        )
+        s.failure_scar[focal] *= p.scar_decay
+        s.failure_scar[v[f]] += np.where(fixed, RECOVERED_SCAR, 1.0)
 
-        # 3. Disconfirmation, satisfaction and expectation.
+        # 3. Satisfaction, expectation and reputation.
         expect = s.expectation[v]
         d = chain.disconfirmation(experienced, expect, p.loss_weight)
         felt = np.clip(experienced + s.satisfaction_bias[v], 0.0, 1.0)
         target = chain.satisfaction_target(felt, d, p.disconfirmation_weight)
         s.satisfaction[v] = chain.smooth(s.satisfaction[v], target, p.satisfaction_smoothing)
         s.expectation[v] = chain.smooth(expect, experienced, p.expectation_adaptation)
+        if v.size:
+            self.reputation += p.reputation_weight * (float(experienced.mean()) - self.reputation)
 
-        # 4. Spend accounting.
-        revenue = (
-            s.base_spend[v]
-            * chain.spend_multiplier(s.tenure_weeks[v], p.spend_growth_max, p.spend_growth_weeks)
-            * p.price
+        # 4. Books.
+        need = (
+            p.standard_hours_per_visit
+            * s.cost_to_serve[v]
+            * self.curves(
+                chain.cost_to_serve_multiplier, tenure_v, p.new_cost_to_serve, p.cost_to_serve_weeks
+            )
         )
-        self.lifetime_revenue[v] += revenue
+        need_total = float(need.sum())
+        cost = p.material_share * revenue
+        if need_total > 0:
+            cost += p.labour_per_week * need / need_total
+        np.add.at(cost, f, recovery_cost)
+        s.lifetime_revenue[v] += revenue
+        s.lifetime_cost[v] += cost
+        s.lifetime_value[v] += (revenue - cost) * self._discount(v)
+        s.value_score[focal] *= 1.0 - VALUE_SCORE_WEIGHT
+        s.value_score[v] += VALUE_SCORE_WEIGHT * revenue / price_v
 
-        # 5. Defection hazard and draw.
-        sat = s.satisfaction[members]
+        # 5. Defection.
+        sat = s.satisfaction[focal]
+        tenure_f = s.tenure_weeks[focal]
+        price_f = pricing.price_paid(p.pricing, tenure_f, np.ones(focal.size))
+        qs, ps = s.quality_sensitivity[focal], s.price_sensitivity[focal]
+        gap = np.minimum(
+            qs * (p.rival_quality - self.reputation) - ps * (p.rival_price - price_f),
+            MAX_UTILITY_GAP,
+        )
+        attraction = float(rooms.sum()) * np.exp(gap)
         hazard = (
-            p.pull
+            chain.competitive_pull(attraction, p.competition_intensity)
             * chain.defection_per_year(
                 sat,
-                s.threshold[members],
+                s.threshold[focal],
                 steepness=p.retention_steepness,
                 lo=p.defection_min_per_year,
                 hi=p.defection_max_per_year,
             )
-            * chain.tenure_hazard_factor(
-                s.tenure_weeks[members], p.new_customer_hazard_boost, p.hazard_tenure_weeks
+            * self.curves(
+                chain.tenure_hazard_factor,
+                tenure_f,
+                p.new_customer_hazard_boost,
+                p.hazard_tenure_weeks,
             )
-            * np.exp(-s.switching_cost[members])
-            * (1.0 + p.failure_scar_hazard * s.failure_scar[members])
+            * (1.0 + p.failure_scar_hazard * s.failure_scar[focal])
+            * self.barrier[focal]
         )
-        leaving = members[rng.random(members.size) < chain.weekly_rate(hazard + p.lapse_rate)]
-        s.customer[leaving] = False
-        s.tenure_weeks[leaving] = 0.0
+        u = u_churn[focal]
+        leaving = u < chain.weekly_rate(hazard + p.lapse_rate)
+        defectors = focal[leaving]
+        to_rival = u[leaving] < chain.weekly_rate(hazard[leaving])
+        movers = defectors[to_rival]
+        s.firm[defectors] = PROSPECT
+        if movers.size and rooms.sum() > 0:
+            s.firm[movers] = self._choose_rival(movers, rooms)
+        else:
+            to_rival[:] = False
+        s.tenure_weeks[defectors] = 0.0
 
-        # 6. Re-acquisition, at last week's reputation.
-        joiners = outside[u[outside] < p.p_join]
-        s.customer[joiners] = True
-        s.tenure_weeks[joiners] = 0.0
-        s.failure_scar[joiners] = 0.0
-        s.expectation[joiners] = self.reputation
-        s.satisfaction[joiners] = np.clip(self.reputation + s.satisfaction_bias[joiners], 0, 1)
+        # 6. The market.
+        wins = self._market(u_shop, u_aware, rooms)
 
-        # Everyone ages a week; the firm's reputation follows this week's experiences.
+        # Everyone ages a week; rivals count their customers.
         s.tenure_weeks += 1.0
-        if v.size:
-            self.reputation += p.reputation_weight * (float(experienced.mean()) - self.reputation)
-        out.customer_weeks += members.size
+        self.rival_customers = np.array(
+            [np.count_nonzero(s.firm == j) for j in range(1, p.n_rivals + 1)]
+        )
+        self.week += 1
+        out.customer_weeks += focal.size
         out.visits += v.size
-        out.defections += leaving.size
-        out.joins += joiners.size
+        out.failures += f.size
+        out.defections += defectors.size
+        out.defections_to_rivals += int(to_rival.sum())
+        out.joins += wins
         out.satisfaction_sum += float(sat.sum())
         out.revenue += float(revenue.sum())
+        out.cost += float(cost.sum())
+
+    def _choose_rival(self, rows: I64, rooms: F64) -> NDArray[np.int8]:
+        """Logit choice of a rival (Gumbel maximum) for customers leaving to one."""
+        p, s = self.params, self.state
+        utility = np.where(
+            rooms > 0,
+            (
+                p.rival_quality * s.quality_sensitivity[rows]
+                - p.rival_price * s.price_sensitivity[rows]
+            )[:, None]
+            + np.log(np.maximum(rooms, 1e-300))[None, :],
+            -np.inf,
+        )
+        gumbel = -np.log(-np.log(self.rng.random(utility.shape) + 1e-300) + 1e-300)
+        return (np.argmax(utility + gumbel, axis=1) + 1).astype(np.int8)
+
+    def _market(self, u_shop: F64, u_aware: F64, rooms: F64) -> int:
+        """Rivals' customers lapse, shoppers choose; return how many the firm won."""
+        p, s = self.params, self.state
+        rival_rows = s.firm > 0
+        lapsing = np.flatnonzero(rival_rows & (u_shop >= 1.0 - p.p_lapse))
+        shoppers = np.flatnonzero(
+            ((s.firm == PROSPECT) & (u_shop < p.p_prospect_shops))
+            | (rival_rows & (u_shop < p.p_rival_customer_shops))
+        )
+        s.firm[lapsing] = PROSPECT
+        s.tenure_weeks[lapsing] = 0.0
+        if shoppers.size == 0:
+            return 0
+        qw, pw = s.quality_sensitivity[shoppers], s.price_sensitivity[shoppers]
+        memory = np.where(
+            s.acquisitions[shoppers] > 0,
+            qw * np.minimum(0.0, s.satisfaction[shoppers] - self.reputation),
+            0.0,
+        )
+        new_price = p.pricing.price_index * (1.0 - p.pricing.new_customer_discount)
+        utility = np.empty((shoppers.size, p.n_rivals + 1))
+        utility[:, 0] = np.where(
+            u_aware[shoppers] < p.awareness,
+            qw * self.reputation - pw * new_price + memory,
+            -np.inf,
+        )
+        current = s.firm[shoppers]
+        offer = qw * p.rival_quality - pw * p.rival_price
+        for j in range(1, p.n_rivals + 1):
+            access = np.where(
+                current == j, s.switching_cost[shoppers], np.log(max(rooms[j - 1], 1e-300))
+            )
+            utility[:, j] = offer + access
+        gumbel = -np.log(-np.log(self.rng.random(utility.shape) + 1e-300) + 1e-300)
+        scores = utility + gumbel
+        best = np.argmax(scores, axis=1)
+        chose = np.isfinite(scores.max(axis=1))
+        moved = shoppers[(best > 0) & chose]
+        new_firm = best[(best > 0) & chose].astype(np.int8)
+        s.tenure_weeks[moved[s.firm[moved] != new_firm]] = 0.0
+        s.firm[moved] = new_firm
+        self._join(shoppers[(best == 0) & chose])
+        return int(((best == 0) & chose).sum())
+
+    def _join(self, rows: I64) -> None:
+        """The firm's new customers start afresh and are charged their acquisition."""
+        p, s = self.params, self.state
+        s.firm[rows] = FOCAL
+        s.tenure_weeks[rows] = 0.0
+        s.expectation[rows] = self.reputation
+        s.satisfaction[rows] = np.clip(self.reputation + s.satisfaction_bias[rows], 0.0, 1.0)
+        s.failure_scar[rows] = 0.0
+        s.acquisitions[rows] += 1
+        first = s.first_acquired_week[rows] < 0
+        s.first_acquired_week[rows[first]] = self.week
+        s.value_score[rows] = s.base_spend[rows] * s.visit_probability[rows]
+        if rows.size:
+            charge = p.onboarding_cost + p.marketing_per_week / rows.size
+            s.lifetime_cost[rows] += charge
+            s.lifetime_value[rows] -= charge * self._discount(rows)
 
     def run(self, weeks: int) -> Outcome:
         """Advance ``weeks`` weeks and return the accumulated outcome."""

@@ -3,10 +3,15 @@
 Each ``PeerCustomer`` holds its own state as attributes and runs ``sim.perf.update``'s
 update for itself in ``step()``, with its own draws from the model's seeded stdlib
 generator (``self.random``); the model activates all agents with ``shuffle_do`` once a
-week. This is the peer most Mesa users would write, so ``sim bench`` reports the model's
-speed against it. It uses stdlib draws and scalar ``math`` because those are the fastest
-idiomatic choices (NumPy scalar draws cost ~1.6x more per draw, ``shared/docs/stack.md``
-section 3), which makes the reported speed-up a conservative one.
+week, then settles the week's labour bill over the visits (the only step that needs the
+week's total) and moves its reputation. This is the peer most Mesa users would write, so
+``sim bench`` reports the model's speed against it. It uses stdlib draws and scalar
+``math`` because those are the fastest idiomatic choices (NumPy scalar draws cost ~1.6x
+more per draw, ``shared/docs/stack.md`` section 3), which makes the reported speed-up a
+conservative one.
+
+Because agents act one after another, everything a person reads about the firm and the
+rivals (reputation, rivals' room) is last week's, as a weekly report would give it.
 """
 
 from __future__ import annotations
@@ -15,116 +20,236 @@ import math
 from typing import Any
 
 import mesa
+import numpy as np
 
+from sim import chain
 from sim.config import SimConfig
-from sim.perf.update import Outcome, UpdateParams, starting_population
+from sim.perf.update import (
+    MAX_UTILITY_GAP,
+    RECOVERED_SCAR,
+    VALUE_SCORE_WEIGHT,
+    Outcome,
+    UpdateParams,
+)
+from sim.policies.recovery import ESCALATION_COST_SHARE
+from sim.state import FOCAL, PROSPECT, new_population
+
+WEEKS = chain.WEEKS_PER_YEAR
+
+
+def _clip01(x: float) -> float:
+    return min(1.0, max(0.0, x))
+
+
+def _gumbel(u: float) -> float:
+    return -math.log(-math.log(u + 1e-300) + 1e-300)
 
 
 class PeerCustomer(mesa.Agent):  # type: ignore[misc]
-    """One person: a customer of the firm or outside it, with their own state."""
+    """One person: a customer of the firm, of a rival, or a prospect, with their own state."""
 
-    def __init__(
-        self,
-        model: PeerModel,
-        customer: bool,
-        tenure_weeks: float,
-        satisfaction: float,
-        expectation: float,
-        base_spend: float,
-        visit_probability: float,
-        cost_to_serve: float,
-        switching_cost: float,
-        threshold: float,
-        satisfaction_bias: float,
-    ) -> None:
+    def __init__(self, model: PeerModel, **state: Any) -> None:
         super().__init__(model)
-        self.customer = customer
-        self.tenure_weeks = tenure_weeks
-        self.satisfaction = satisfaction
-        self.expectation = expectation
+        self.firm: int = state["firm"]
+        self.tenure_weeks: float = state["tenure_weeks"]
+        self.satisfaction: float = state["satisfaction"]
+        self.expectation: float = state["expectation"]
+        self.base_spend: float = state["base_spend"]
+        self.visit_probability: float = state["visit_probability"]
+        self.cost_to_serve: float = state["cost_to_serve"]
+        self.price_sensitivity: float = state["price_sensitivity"]
+        self.quality_sensitivity: float = state["quality_sensitivity"]
+        self.switching_cost: float = state["switching_cost"]
+        self.threshold: float = state["threshold"]
+        self.satisfaction_bias: float = state["satisfaction_bias"]
+        self.acquisitions: int = state["acquisitions"]
+        self.first_acquired_week: int = state["first_acquired_week"]
+        self.value_score: float = state["value_score"]
         self.failure_scar = 0.0
-        self.base_spend = base_spend
-        self.visit_probability = visit_probability
-        self.cost_to_serve = cost_to_serve
-        self.switching_cost = switching_cost
-        self.threshold = threshold
-        self.satisfaction_bias = satisfaction_bias
         self.lifetime_revenue = 0.0
+        self.lifetime_cost = 0.0
+        self.lifetime_value = 0.0
 
     def step(self) -> None:
         """This person's week (the numbered steps of ``sim.perf.update``)."""
         model: PeerModel = self.model
         p = model.params
-        if not self.customer:
-            # 6. Re-acquisition, at last week's reputation.
-            if self.random.random() < p.p_join:
-                self.customer = True
-                self.tenure_weeks = 0.0
-                self.failure_scar = 0.0
-                self.expectation = model.reputation
-                self.satisfaction = min(1.0, max(0.0, model.reputation + self.satisfaction_bias))
-                model.outcome.joins += 1
-            self.tenure_weeks += 1.0
-            return
+        # 0. The week's luck, drawn whether used or not.
+        r = self.random
+        u_visit, u_fail, u_recover = r.random(), r.random(), r.random()
+        u_churn, u_shop, u_aware = r.random(), r.random(), r.random()
+        noise = r.gauss(0.0, 1.0)
+        if self.firm == FOCAL:
+            self._customer_week(model, p, u_visit, noise, u_fail, u_recover, u_churn)
+        if self.firm != FOCAL:  # including this week's leavers, as in the model
+            self._market_week(model, p, u_shop, u_aware)
+        self.tenure_weeks += 1.0
 
+    def _customer_week(
+        self,
+        model: PeerModel,
+        p: UpdateParams,
+        u_visit: float,
+        noise: float,
+        u_fail: float,
+        u_recover: float,
+        u_churn: float,
+    ) -> None:
+        out = model.outcome
+        self.failure_scar *= p.scar_decay
+        self.value_score *= 1.0 - VALUE_SCORE_WEIGHT
         # 1. Visit.
         sow = 1.0 - p.share_of_wallet_slope * (1.0 - self.satisfaction)
-        self.failure_scar *= p.scar_decay
-        if self.random.random() < self.visit_probability * sow:
-            # 2. Quality experienced, failure and the failure scar.
-            noise = self.random.gauss(0.0, 1.0)
-            quality = min(1.0, max(0.0, p.firm_quality + p.quality_noise * noise))
-            shortfall = 1.0 - quality
-            p_fail = (p.failure_min + (p.failure_max - p.failure_min) * shortfall**2) * math.sqrt(
-                self.cost_to_serve
-            )
-            experienced = quality
-            if self.random.random() < min(1.0, max(0.0, p_fail)):
-                experienced = quality * (1.0 - p.failure_severity)
-                self.failure_scar += 1.0
-            # 3. Disconfirmation, satisfaction and expectation.
-            d = experienced - self.expectation
-            if d < 0:
-                d *= p.loss_weight
-            felt = min(1.0, max(0.0, experienced + self.satisfaction_bias))
-            shift = 0.5 * math.tanh(2.0 * p.disconfirmation_weight * d)
-            target = min(1.0, max(0.0, felt + shift))
-            self.satisfaction += p.satisfaction_smoothing * (target - self.satisfaction)
-            self.expectation += p.expectation_adaptation * (experienced - self.expectation)
-            # 4. Spend accounting.
-            growth = p.spend_growth_max - (p.spend_growth_max - 1.0) * math.exp(
-                -self.tenure_weeks / p.spend_growth_weeks
-            )
-            revenue = self.base_spend * growth * p.price
-            self.lifetime_revenue += revenue
-            model.record_visit(experienced, revenue)
-
-        # 5. Defection hazard and draw.
+        if u_visit < self.visit_probability * sow:
+            self._encounter(model, p, noise, u_fail, u_recover)
+        # 5. Defection.
+        price = p.price_paid(self.tenure_weeks)
+        gap = self.quality_sensitivity * (
+            p.rival_quality - model.reputation
+        ) - self.price_sensitivity * (p.rival_price - price)
+        a = p.competition_intensity * model.total_room * math.exp(min(gap, MAX_UTILITY_GAP))
+        pull = a / (1.0 + a)
         z = p.retention_steepness * (self.threshold - self.satisfaction)
         satisfaction_hazard = p.defection_min_per_year + (
             p.defection_max_per_year - p.defection_min_per_year
         ) / (1.0 + math.exp(-z))
+        tenure_factor = 1.0 + p.new_customer_hazard_boost * math.exp(
+            -self.tenure_weeks / p.hazard_tenure_weeks
+        )
         hazard = (
-            p.pull
+            pull
             * satisfaction_hazard
+            * tenure_factor
+            * (1.0 + p.failure_scar_hazard * self.failure_scar)
+            * math.exp(-self.switching_cost)
+        )
+        out.customer_weeks += 1
+        out.satisfaction_sum += self.satisfaction
+        if u_churn < 1.0 - math.exp(-(hazard + p.lapse_rate) / WEEKS):
+            out.defections += 1
+            self.tenure_weeks = 0.0
+            self.firm = PROSPECT
+            if u_churn < 1.0 - math.exp(-hazard / WEEKS) and model.total_room > 0:
+                self.firm = self._choose_rival(model, p)
+                model.rival_customers[self.firm - 1] += 1
+                out.defections_to_rivals += 1
+
+    def _encounter(
+        self, model: PeerModel, p: UpdateParams, noise: float, u_fail: float, u_recover: float
+    ) -> None:
+        # 2. Encounter, failure and recovery.
+        quality = _clip01(p.firm_quality + p.quality_noise * noise)
+        shortfall = 1.0 - quality
+        p_fail = _clip01(
+            (p.failure_min + (p.failure_max - p.failure_min) * shortfall**2)
+            * math.sqrt(self.cost_to_serve)
+        )
+        price = p.price_paid(self.tenure_weeks)
+        growth = p.spend_growth_max - (p.spend_growth_max - 1.0) * math.exp(
+            -self.tenure_weeks / p.spend_growth_weeks
+        )
+        revenue = self.base_spend * growth * price
+        experienced, recovery_cost = quality, 0.0
+        if u_fail < p_fail:
+            experienced = quality * (1.0 - p.failure_severity)
+            model.outcome.failures += 1
+            needed = p.recovery_cost_per_spend * revenue
+            fixed, cost = model.recover(needed, u_recover)
+            recovery_cost = cost
+            if fixed:
+                experienced = min(1.0, max(quality, self.expectation) + p.recovered_quality_bonus)
+                self.failure_scar += RECOVERED_SCAR
+            else:
+                self.failure_scar += 1.0
+        # 3. Satisfaction and expectation.
+        d = experienced - self.expectation
+        d = round(p.loss_weight * d if d < 0 else d, 12)
+        felt = _clip01(experienced + self.satisfaction_bias)
+        target = _clip01(felt + 0.5 * math.tanh(2.0 * p.disconfirmation_weight * d))
+        self.satisfaction += p.satisfaction_smoothing * (target - self.satisfaction)
+        self.expectation += p.expectation_adaptation * (experienced - self.expectation)
+        # 4. Books (labour is settled once the week's total need is known).
+        need = (
+            p.standard_hours_per_visit
+            * self.cost_to_serve
             * (
                 1.0
-                + p.new_customer_hazard_boost * math.exp(-self.tenure_weeks / p.hazard_tenure_weeks)
+                + (p.new_cost_to_serve - 1.0) * math.exp(-self.tenure_weeks / p.cost_to_serve_weeks)
             )
-            * math.exp(-self.switching_cost)
-            * (1.0 + p.failure_scar_hazard * self.failure_scar)
         )
-        model.outcome.customer_weeks += 1
-        model.outcome.satisfaction_sum += self.satisfaction
-        if self.random.random() < 1.0 - math.exp(-(hazard + p.lapse_rate) / 52.0):
-            self.customer = False
-            self.tenure_weeks = 0.0
-            model.outcome.defections += 1
-        self.tenure_weeks += 1.0
+        cost = p.material_share * revenue + recovery_cost
+        self.lifetime_revenue += revenue
+        self.value_score += VALUE_SCORE_WEIGHT * revenue / price
+        self._book(cost, revenue - cost)
+        model.record_visit(self, experienced, revenue, cost, need)
+
+    def _book(self, cost: float, value: float) -> None:
+        model: PeerModel = self.model
+        since = model.week - max(self.first_acquired_week, 0)
+        self.lifetime_cost += cost
+        self.lifetime_value += value * (1.0 + model.params.discount_rate) ** (-since / WEEKS)
+
+    def _choose_rival(self, model: PeerModel, p: UpdateParams) -> int:
+        offer = self.quality_sensitivity * p.rival_quality - self.price_sensitivity * p.rival_price
+        best, best_score = 0, -math.inf
+        for j, room in enumerate(model.rooms, start=1):
+            if room > 0:
+                score = offer + math.log(room) + _gumbel(self.random.random())
+                if score > best_score:
+                    best, best_score = j, score
+        return best
+
+    def _market_week(
+        self, model: PeerModel, p: UpdateParams, u_shop: float, u_aware: float
+    ) -> None:
+        # 6. Market: a rival's customer may lapse; shoppers choose a firm.
+        if self.firm > 0 and u_shop >= 1.0 - p.p_lapse:
+            model.rival_customers[self.firm - 1] -= 1
+            self.firm, self.tenure_weeks = PROSPECT, 0.0
+            return
+        shop = p.p_rival_customer_shops if self.firm > 0 else p.p_prospect_shops
+        if u_shop >= shop:
+            return
+        qw, pw = self.quality_sensitivity, self.price_sensitivity
+        best, best_score = -2, -math.inf
+        if u_aware < p.awareness:
+            memory = (
+                qw * min(0.0, self.satisfaction - model.reputation) if self.acquisitions else 0.0
+            )
+            new_price = p.pricing.price_index * (1.0 - p.pricing.new_customer_discount)
+            best_score = qw * model.reputation - pw * new_price + memory
+            best_score += _gumbel(self.random.random())
+            best = FOCAL
+        offer = qw * p.rival_quality - pw * p.rival_price
+        for j, room in enumerate(model.rooms, start=1):
+            access = self.switching_cost if self.firm == j else math.log(max(room, 1e-300))
+            score = offer + access + _gumbel(self.random.random())
+            if score > best_score:
+                best, best_score = j, score
+        if best == -2 or best == self.firm:
+            return
+        if self.firm > 0:
+            model.rival_customers[self.firm - 1] -= 1
+        self.firm, self.tenure_weeks = best, 0.0
+        if best == FOCAL:
+            self._join(model, p)
+        else:
+            model.rival_customers[best - 1] += 1
+
+    def _join(self, model: PeerModel, p: UpdateParams) -> None:
+        self.tenure_weeks = 0.0
+        self.expectation = model.reputation
+        self.satisfaction = _clip01(model.reputation + self.satisfaction_bias)
+        self.failure_scar = 0.0
+        self.acquisitions += 1
+        if self.first_acquired_week < 0:
+            self.first_acquired_week = model.week
+        self.value_score = self.base_spend * self.visit_probability
+        model.joined.append(self)
 
 
 class PeerModel(mesa.Model):  # type: ignore[misc]
-    """A market of ``PeerCustomer`` agents and a firm reputation; one step is one week.
+    """A market of ``PeerCustomer`` agents, a firm reputation and rivals; a step is a week.
 
     Args:
         config: parameters and size (``market.n_customers``) of the market.
@@ -134,40 +259,91 @@ class PeerModel(mesa.Model):  # type: ignore[misc]
     def __init__(self, config: SimConfig | None = None, rng: int = 0) -> None:
         super().__init__(rng=rng)
         cfg = config if config is not None else SimConfig()
-        self.params = UpdateParams.from_config(cfg)
-        self.reputation = self.params.firm_quality
+        self.params = p = UpdateParams.from_config(cfg)
+        self.week = 0
+        self.reputation = p.firm_quality
         self.outcome = Outcome()
-        self._experienced_sum = 0.0
-        self._visits = 0
-        pop = starting_population(cfg, self.rng)
-        columns: dict[str, Any] = {
-            "customer": pop.customer.tolist(),
-            "tenure_weeks": pop.tenure_weeks.tolist(),
-            "satisfaction": pop.satisfaction.tolist(),
-            "expectation": pop.expectation.tolist(),
-            "base_spend": pop.base_spend.tolist(),
-            "visit_probability": pop.visit_probability.tolist(),
-            "cost_to_serve": pop.cost_to_serve.tolist(),
-            "switching_cost": pop.switching_cost.tolist(),
-            "threshold": pop.threshold.tolist(),
-            "satisfaction_bias": pop.satisfaction_bias.tolist(),
-        }
-        PeerCustomer.create_agents(self, pop.n, **columns)
+        state = new_population(cfg, self.rng)
+        self.rival_customers = [
+            int(np.count_nonzero(state.firm == j)) for j in range(1, 1 + p.n_rivals)
+        ]
+        self._take_stock()
+        names = [
+            "firm",
+            "tenure_weeks",
+            "satisfaction",
+            "expectation",
+            "base_spend",
+            "visit_probability",
+            "cost_to_serve",
+            "price_sensitivity",
+            "quality_sensitivity",
+            "switching_cost",
+            "threshold",
+            "satisfaction_bias",
+            "acquisitions",
+            "first_acquired_week",
+            "value_score",
+        ]
+        columns: dict[str, Any] = {name: getattr(state, name).tolist() for name in names}
+        PeerCustomer.create_agents(self, state.n, **columns)
 
-    def record_visit(self, experienced: float, revenue: float) -> None:
-        """Book one encounter: its quality feeds reputation, its spend the firm's revenue."""
+    def _take_stock(self) -> None:
+        """Rivals' room from their customer counts, read by everyone next week."""
+        self.rooms = [self.params.room(k) for k in self.rival_customers]
+        self.total_room = sum(self.rooms)
+
+    def recover(self, needed: float, draw: float) -> tuple[bool, float]:
+        """One failure's recovery under the recovery policy (``recovery.recover``)."""
+        p = self.params.recovery
+        chance = float(
+            chain.p_recovery(
+                p.budget_per_incident,
+                needed,
+                p.empowered,
+                p.escalation_recovery,
+                p.empowered_recovery_max,
+            )
+        )
+        fixed = draw < chance
+        if p.empowered:
+            return fixed, min(needed, p.budget_per_incident)
+        return fixed, ESCALATION_COST_SHARE * needed if fixed else 0.0
+
+    def record_visit(
+        self, agent: PeerCustomer, experienced: float, revenue: float, cost: float, need: float
+    ) -> None:
+        """Book one encounter; its labour share is settled at the end of the week."""
+        self._visits.append((agent, need))
         self._experienced_sum += experienced
-        self._visits += 1
         self.outcome.visits += 1
         self.outcome.revenue += revenue
+        self.outcome.cost += cost
 
     def step(self) -> None:
-        """Every person's week in random order, then the firm's reputation moves."""
-        self._experienced_sum, self._visits = 0.0, 0
+        """Every person's week in random order, then the week's books and reputation."""
+        p, out = self.params, self.outcome
+        self._visits: list[tuple[PeerCustomer, float]] = []
+        self._experienced_sum = 0.0
+        self.joined: list[PeerCustomer] = []
         self.agents_by_type[PeerCustomer].shuffle_do("step")
+        need_total = sum(need for _, need in self._visits)
+        if need_total > 0:
+            rate = p.labour_per_week / need_total
+            for agent, need in self._visits:
+                labour = rate * need
+                agent._book(labour, -labour)
+                out.cost += labour
+        if self.joined:
+            charge = p.onboarding_cost + p.marketing_per_week / len(self.joined)
+            for agent in self.joined:
+                agent._book(charge, -charge)
+        out.joins += len(self.joined)
         if self._visits:
-            mean = self._experienced_sum / self._visits
-            self.reputation += self.params.reputation_weight * (mean - self.reputation)
+            mean = self._experienced_sum / len(self._visits)
+            self.reputation += p.reputation_weight * (mean - self.reputation)
+        self._take_stock()
+        self.week += 1
 
     def run(self, weeks: int) -> Outcome:
         """Advance ``weeks`` weeks and return the accumulated outcome.

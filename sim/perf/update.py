@@ -1,41 +1,55 @@
 """The weekly customer update that ``sim bench`` times three ways, defined once.
 
-Every person in a market of ``n`` is either a customer of the firm or outside it. Each
-week, in this order, each person does:
+It is the customer part of ``ServiceProfitChainModel.step`` (steps 3 and 5-8 for the
+firm's customers, 11 and 12 for everyone, and the ageing of step 14), with the firm's
+staff replaced by its baseline quality. Every person in a market of ``n`` is a customer
+of the firm (``firm == 0``), of rival ``j`` (``firm == j``) or a prospect (``-1``).
+
+Luck (common random numbers)
+    0. Every person draws their week's numbers whether or not they use them: a visit
+       uniform, a quality-noise normal, a failure uniform, a recovery uniform, a churn
+       uniform, a shopping uniform and an awareness uniform. As in the model, a person
+       then meets the same luck whatever everyone else does, which keeps comparisons of
+       policies paired person by person.
 
 A customer of the firm
-    1. **Visit**: visits with probability ``visit_probability * sow`` where
-       ``sow = 1 - share_of_wallet_slope * (1 - satisfaction)``.
-    2. **Quality experienced** (visitors): ``q = clip(firm_quality + noise * N(0, 1), 0, 1)``;
-       the encounter fails with ``chain.p_failure(q, cost_to_serve)`` and a failure cuts
-       the experience to ``q * (1 - failure_severity)`` and adds 1 to the failure scar.
-    3. **Disconfirmation and satisfaction smoothing** (visitors): losses weigh
-       ``loss_weight`` times gains (``chain.disconfirmation``); satisfaction moves toward
-       ``chain.satisfaction_target`` of the felt quality (experience plus the person's
-       bias), expectation toward the experience (``chain.smooth``).
-    4. **Spend accounting** (visitors): ``base_spend * chain.spend_multiplier(tenure) *
-       price`` is added to the person's lifetime revenue and the firm's revenue.
-    5. **Defection hazard and draw**: the annual hazard is
-       ``pull * chain.defection_per_year(satisfaction, threshold) *
-       chain.tenure_hazard_factor(tenure) * exp(-switching_cost) *
-       (1 + failure_scar_hazard * scar) + lapse``; the person leaves with
-       ``chain.weekly_rate(hazard)``; the scar decays by ``exp(-1 / scar_memory_weeks)``.
+    1. **Visit** with probability ``visit_probability * (1 - share_of_wallet_slope *
+       (1 - satisfaction))``.
+    2. **Encounter** (visitors): quality ``clip(firm_quality + quality_noise * noise, 0,
+       1)``; failure with ``chain.p_failure(quality, cost_to_serve)``, cutting the
+       experience by ``failure_severity``; the recovery policy (``recovery.recover``) may
+       fix it (experience back to ``max(quality, expectation) + bonus``, half a scar)
+       or not (a whole scar); every customer's scar decays.
+    3. **Satisfaction** (visitors): disconfirmation with losses weighted
+       (``chain.disconfirmation``), satisfaction smoothed toward
+       ``chain.satisfaction_target``, expectation toward the experience; the firm's
+       reputation moves toward the week's mean experience.
+    4. **Books** (visitors): revenue ``base_spend x chain.spend_multiplier(tenure) x
+       pricing.price_paid(tenure)``; cost = materials + the week's labour bill shared
+       in proportion to staff time needed (``standard_hours x cost_to_serve x
+       chain.cost_to_serve_multiplier(tenure)``) + recovery cost; lifetime revenue,
+       cost and value discounted to the week of acquisition; the value score.
+    5. **Defection**: the annual hazard ``chain.competitive_pull(sum over rivals of
+       room x exp(utility gap)) x chain.defection_per_year(satisfaction, threshold) x
+       chain.tenure_hazard_factor(tenure) x (1 + failure_scar_hazard x scar) x
+       exp(-switching_cost) + lapse``; a leaver whose draw falls within the competitive
+       part picks a rival by a logit choice (Gumbel draws), the others become prospects.
 
-A person outside the firm
-    6. **Re-acquisition**: becomes a customer with probability ``p_join`` (shopping rate x
-       awareness x an even split among the firm and its rivals), starting at tenure 0 with
-       expectation at the firm's reputation and satisfaction at reputation plus bias.
+A rival's customer or a prospect
+    6. **Market**: rivals' customers lapse to prospects at the category lapse rate;
+       prospects and rivals' customers shop at their weekly rates and choose, by logit,
+       between the focal firm (if aware of it: reputation, new-customer price and the
+       memory of past dissatisfaction) and the rivals (quality, price, and room, or
+       the switching cost of staying). A person won by the firm starts at tenure 0 with
+       expectation at reputation, is charged onboarding and a share of marketing.
 
-Then, for everyone, tenure grows by a week, and the firm's reputation moves toward the
-week's mean experienced quality (``1 / reputation_weeks``), read by next week's joiners.
+Then everyone ages a week and each rival's room is set from its customer count.
 
-Every constant comes from ``SimConfig`` (``UpdateParams.from_config``) and every formula
-from ``sim.chain``, as in ``ServiceProfitChainModel.step`` (steps 3, 5-8, 11, 12 and 14),
-so the update is the customer part of the model's week. What it leaves out is the firm
-around the customers: employees and their capacity (quality is the firm's baseline
-quality here), tiers, recovery, word of mouth, rivals' choice model and the books.
-Rivals enter only through a constant ``pull``, the model's competitive pull of
-``n_competitors`` rivals with the focal firm's own offer and room to spare.
+What is left out is the firm around the customers: employees (who serves, capacity,
+work pressure and the quality it allows), tiers, word of mouth and referrals, the
+weekly table and the competitors' quarterly reactions. Every constant comes from
+``SimConfig`` (``UpdateParams.from_config``), every formula from ``sim.chain`` and the
+policy modules, and the starting state is the model's (``sim.state.new_population``).
 """
 
 from __future__ import annotations
@@ -43,35 +57,49 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-import numpy as np
-from numpy.typing import NDArray
-
 from sim import chain
-from sim.config import SimConfig
-from sim.policies import acquisition
-from sim.state import FOCAL, baseline_quality, new_population
+from sim.config import PricingConfig, RecoveryConfig, SimConfig
+from sim.policies import acquisition, hr
+from sim.state import baseline_quality
 
-type F64 = NDArray[np.float64]
-type B = NDArray[np.bool_]
+RECOVERED_SCAR = 0.5  # as ``sim.model.RECOVERED_SCAR``
+VALUE_SCORE_WEIGHT = 1.0 / 26.0  # as ``sim.model.VALUE_SCORE_WEIGHT``
+MAX_UTILITY_GAP = 700.0  # as ``sim.model.MAX_UTILITY_GAP``
 
 
 @dataclass(frozen=True)
 class UpdateParams:
     """Every constant of the weekly customer update (see the module docstring)."""
 
+    # Visits and encounters.
     share_of_wallet_slope: float
     firm_quality: float
     quality_noise: float
     failure_min: float
     failure_max: float
     failure_severity: float
+    recovery: RecoveryConfig
+    recovery_cost_per_spend: float
+    recovered_quality_bonus: float
+    # Satisfaction.
     loss_weight: float
     disconfirmation_weight: float
     satisfaction_smoothing: float
     expectation_adaptation: float
+    reputation_weight: float
+    # Books.
     spend_growth_max: float
     spend_growth_weeks: float
-    price: float
+    pricing: PricingConfig
+    standard_hours_per_visit: float
+    new_cost_to_serve: float
+    cost_to_serve_weeks: float
+    material_share: float
+    labour_per_week: float
+    discount_rate: float
+    onboarding_cost: float
+    marketing_per_week: float
+    # Defection.
     retention_steepness: float
     defection_min_per_year: float
     defection_max_per_year: float
@@ -79,22 +107,28 @@ class UpdateParams:
     hazard_tenure_weeks: float
     failure_scar_hazard: float
     scar_decay: float
-    pull: float
+    competition_intensity: float
     lapse_rate: float
-    p_join: float
-    reputation_weight: float
+    # Rivals and the market.
+    n_rivals: int
+    rival_quality: float
+    rival_price: float
+    rival_capacity: int
+    p_prospect_shops: float
+    p_rival_customer_shops: float
+    p_lapse: float
+    awareness: float
 
     @classmethod
     def from_config(cls, cfg: SimConfig) -> UpdateParams:
         """The update's constants from a model configuration.
 
         >>> p = UpdateParams.from_config(SimConfig())
-        >>> 0 < p.pull < 1 and 0 < p.p_join < 1
+        >>> 0 < p.p_prospect_shops < 1 and p.n_rivals == SimConfig().competitors.n_competitors
         True
         """
-        b, o, m = cfg.behaviour, cfg.operations, cfg.market
-        k = cfg.competitors.n_competitors
-        shopping = float(chain.weekly_rate(m.prospect_shopping_per_year))
+        b, o, m, r = cfg.behaviour, cfg.operations, cfg.market, cfg.competitors
+        wage = hr.wage_per_week(cfg.hr, cfg.workforce.market_wage_per_week)
         return cls(
             share_of_wallet_slope=b.share_of_wallet_slope,
             firm_quality=baseline_quality(cfg),
@@ -102,13 +136,25 @@ class UpdateParams:
             failure_min=o.failure_min,
             failure_max=o.failure_max,
             failure_severity=o.failure_severity,
+            recovery=cfg.recovery,
+            recovery_cost_per_spend=cfg.recovery.cost_per_spend,
+            recovered_quality_bonus=cfg.recovery.recovered_quality_bonus,
             loss_weight=b.loss_weight,
             disconfirmation_weight=b.disconfirmation_weight,
             satisfaction_smoothing=b.satisfaction_smoothing,
             expectation_adaptation=b.expectation_adaptation,
+            reputation_weight=1.0 / o.reputation_weeks,
             spend_growth_max=b.spend_growth_max,
             spend_growth_weeks=b.spend_growth_weeks,
-            price=cfg.pricing.price_index,
+            pricing=cfg.pricing,
+            standard_hours_per_visit=o.standard_hours_per_visit,
+            new_cost_to_serve=b.new_cost_to_serve,
+            cost_to_serve_weeks=b.cost_to_serve_weeks,
+            material_share=m.material_share,
+            labour_per_week=wage * cfg.workforce.n_employees,
+            discount_rate=m.discount_rate,
+            onboarding_cost=cfg.acquisition.onboarding_cost,
+            marketing_per_week=acquisition.marketing_budget(cfg.acquisition, m.n_customers),
             retention_steepness=b.retention_steepness,
             defection_min_per_year=b.defection_min_per_year,
             defection_max_per_year=b.defection_max_per_year,
@@ -116,51 +162,37 @@ class UpdateParams:
             hazard_tenure_weeks=b.hazard_tenure_weeks,
             failure_scar_hazard=b.failure_scar_hazard,
             scar_decay=math.exp(-1.0 / b.scar_memory_weeks),
-            pull=float(chain.competitive_pull(float(k), m.competition_intensity)),
+            competition_intensity=m.competition_intensity,
             lapse_rate=-math.log(1.0 - m.lapse_per_year),
-            p_join=shopping * acquisition.awareness(cfg.acquisition) / (k + 1),
-            reputation_weight=1.0 / o.reputation_weeks,
+            n_rivals=r.n_competitors,
+            rival_quality=r.quality,
+            rival_price=r.price_index,
+            rival_capacity=max(1, round(r.capacity_share * m.n_customers)),
+            p_prospect_shops=float(chain.weekly_rate(m.prospect_shopping_per_year)),
+            p_rival_customer_shops=float(chain.weekly_rate(r.churn_per_year)),
+            p_lapse=float(chain.weekly_probability(m.lapse_per_year)),
+            awareness=acquisition.awareness(cfg.acquisition),
         )
 
+    def price_paid(self, tenure_weeks: float) -> float:
+        """The price multiplier at one tenure, as ``pricing.price_paid`` (one tier).
 
-@dataclass
-class Population:
-    """Starting state of the people in the market, one array per attribute."""
+        >>> UpdateParams.from_config(SimConfig()).price_paid(0.0)
+        1.0
+        """
+        pr = self.pricing
+        new = tenure_weeks < pr.discount_weeks
+        return pr.price_index * (1.0 - (pr.new_customer_discount if new else 0.0))
 
-    customer: B
-    tenure_weeks: F64
-    satisfaction: F64
-    expectation: F64
-    failure_scar: F64
-    base_spend: F64
-    visit_probability: F64
-    cost_to_serve: F64
-    switching_cost: F64
-    threshold: F64
-    satisfaction_bias: F64
+    def room(self, customers: int) -> float:
+        """A rival's openness to newcomers, as ``Competitor.room``: 1 with spare capacity.
 
-    @property
-    def n(self) -> int:
-        """Number of people."""
-        return int(self.customer.size)
-
-
-def starting_population(cfg: SimConfig, rng: np.random.Generator) -> Population:
-    """Draw the same heterogeneous population the model starts from (``new_population``)."""
-    c = new_population(cfg, rng)
-    return Population(
-        customer=c.firm == FOCAL,
-        tenure_weeks=c.tenure_weeks.copy(),
-        satisfaction=c.satisfaction.copy(),
-        expectation=c.expectation.copy(),
-        failure_scar=np.zeros(c.n),
-        base_spend=c.base_spend.copy(),
-        visit_probability=c.visit_probability.copy(),
-        cost_to_serve=c.cost_to_serve.copy(),
-        switching_cost=c.switching_cost.copy(),
-        threshold=c.threshold.copy(),
-        satisfaction_bias=c.satisfaction_bias.copy(),
-    )
+        >>> p = UpdateParams.from_config(SimConfig())
+        >>> p.room(0), p.room(p.rival_capacity)
+        (1.0, 0.0)
+        """
+        spare = (self.rival_capacity - customers) / (0.1 * self.rival_capacity)
+        return min(1.0, max(0.0, spare))
 
 
 def bench_config(customers: int, seed: int = 0) -> SimConfig:
@@ -181,10 +213,13 @@ class Outcome:
 
     customer_weeks: int = 0
     visits: int = 0
+    failures: int = 0
     defections: int = 0
+    defections_to_rivals: int = 0
     joins: int = 0
     satisfaction_sum: float = 0.0
     revenue: float = 0.0
+    cost: float = 0.0
 
     @property
     def defection_rate(self) -> float:
@@ -198,5 +233,10 @@ class Outcome:
 
     @property
     def mean_satisfaction(self) -> float:
-        """Mean satisfaction of customers after their visit, per customer-week."""
+        """Mean satisfaction of the firm's customers at defection time, per customer-week."""
         return self.satisfaction_sum / max(self.customer_weeks, 1)
+
+    @property
+    def margin(self) -> float:
+        """Share of revenue left after the customers' costs."""
+        return 1.0 - self.cost / self.revenue if self.revenue else 0.0
