@@ -69,7 +69,8 @@ def mean_or_zero(values: NDArray[Any]) -> float:
     >>> mean_or_zero(np.array([0.5, 1.0])), mean_or_zero(np.array([]))
     (0.75, 0.0)
     """
-    return float(values.mean()) if values.size else 0.0
+    # sum / size is what ``mean`` computes, without its Python wrappers.
+    return float(values.sum() / values.size) if values.size else 0.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -363,8 +364,11 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         c = self.customers
         costs = dict.fromkeys(COST_LINES, 0.0)
 
+        # The firm's customers as the week opens; nothing below changes them until step 10.
+        focal = np.flatnonzero(c.firm == FOCAL)
+
         # 1. Management sets staffing from what it saw last week (quits, profit).
-        hires, layoffs = self._manage_staff(costs)
+        hires, layoffs = self._manage_staff(costs, focal)
 
         # 2. Tiers are re-ranked on a schedule; tiers exist under every policy so that
         #    profit by value quintile is always reported.
@@ -372,7 +376,6 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
             self._retier()
 
         # 3. Who visits this week: visit chance falls a little with dissatisfaction.
-        focal = np.flatnonzero(c.firm == FOCAL)
         u_visit = self.streams["visits"].random(c.n)
         sow = 1.0 - cfg.behaviour.share_of_wallet_slope * (1.0 - c.satisfaction[focal])
         visitors = focal[u_visit[focal] < c.visit_probability[focal] * sow]
@@ -415,7 +418,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
             ratio = self.feedback_baseline.time_ratio
         if self._warming_up and math.isfinite(self.work_pressure):
             self._track_flow("work_pressure", self.work_pressure)
-        tier_index = np.clip(tiers, 0, service.N_TIERS - 1)  # once, not per use
+        tier_index = np.minimum(np.maximum(tiers, 0), service.N_TIERS - 1)  # once, not per use
         desired_by_tier = np.bincount(tier_index, weights=desired, minlength=service.N_TIERS)
         tier_ratio = service.allocate_time(
             desired_by_tier,
@@ -472,7 +475,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         else:
             server = np.zeros(n_vis, dtype=np.int64)
             quality = np.zeros(n_vis)
-        quality = np.clip(quality + cfg.operations.quality_noise * noise[visitors], 0, 1)
+        quality = chain.clip(quality + cfg.operations.quality_noise * noise[visitors], 0, 1)
 
         # 6. Failures and recovery.
         prevention = np.where(c.arm[visitors] == TREATED, cfg.trial.failure_prevention, 0.0)
@@ -516,7 +519,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         b = cfg.behaviour
         expect = c.expectation[visitors]
         d = chain.disconfirmation(experienced, expect, b.loss_weight)
-        felt = np.clip(experienced + c.satisfaction_bias[visitors], 0.0, 1.0)
+        felt = chain.clip(experienced + c.satisfaction_bias[visitors], 0.0, 1.0)
         target = chain.satisfaction_target(felt, d, b.disconfirmation_weight)
         c.satisfaction[visitors] = chain.smooth(
             c.satisfaction[visitors], target, b.satisfaction_smoothing
@@ -527,7 +530,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
             self.reputation = float(
                 chain.smooth(
                     self.reputation,
-                    experienced.mean(),
+                    mean_or_zero(experienced),
                     1.0 / cfg.operations.reputation_weeks,
                 )
             )
@@ -617,6 +620,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         # Row indices, not a boolean mask: gathering by index is ~3x faster.
         focal_now = np.flatnonzero(c.firm == FOCAL)
         sat_now = c.satisfaction[focal_now]
+        rivals_now = sum(rival.customers for rival in self.competitors)
         staff_now = self.active_employee_rows()
         n_start = focal.size
         self._year_quits += quits
@@ -624,8 +628,8 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         values: dict[str, float] = {
             "week": week + 1,
             "customers_focal": focal_now.size,
-            "customers_rivals": int(np.count_nonzero(c.firm > 0)),
-            "prospects": int(np.count_nonzero(c.firm == PROSPECT)),
+            "customers_rivals": rivals_now,
+            "prospects": c.n - focal_now.size - rivals_now,
             "acquisitions": referral_wins.size + marketing_wins.size,
             "acquisitions_referral": referral_wins.size,
             "defections": defectors.size,
@@ -637,7 +641,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
             else 1.0,
             "nps": chain.net_promoter_score(sat_now),
             "customer_satisfaction": mean_or_zero(sat_now),
-            "top_box_share": mean_or_zero(chain.satisfaction_box(sat_now) == 5),
+            "top_box_share": chain.top_box_share(sat_now),
             "visits": n_vis,
             "employee_headcount": self.headcount,
             "hires": hires,
@@ -690,10 +694,11 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         for rival in self.competitors:
             rival.customers = int(np.count_nonzero(firm == rival.firm_id))
 
-    def _desired_hours_at_standard(self) -> float:
+    def _desired_hours_at_standard(self, focal: NDArray[np.int64] | None = None) -> float:
         """Staff hours a week that current customers need at the policy's service levels."""
         c, cfg = self.customers, self.config
-        focal = np.flatnonzero(c.firm == FOCAL)
+        if focal is None:
+            focal = np.flatnonzero(c.firm == FOCAL)
         levels = service.service_levels(cfg.service, c.tier[focal]) * c.service_multiplier[focal]
         return float(
             (
@@ -765,7 +770,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
             emp.tenure_weeks[rows], wf.new_hire_capability, wf.learning_weeks
         )
         emp.disposition[rows] = rng.normal(0.0, wf.satisfaction_disposition_sd, count)
-        emp.satisfaction[rows] = np.clip(wf.satisfaction_baseline + emp.disposition[rows], 0, 1)
+        emp.satisfaction[rows] = chain.clip(wf.satisfaction_baseline + emp.disposition[rows], 0, 1)
         emp.fatigue[rows] = 0.0
         emp.served_satisfaction[rows] = baseline_quality(cfg) if initial else self.reputation
         emp.wage_per_week[rows] = hr.wage_per_week(cfg.hr, wf.market_wage_per_week)
@@ -780,14 +785,14 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         for row in rows:
             self._employee_agents.pop(int(row)).remove()
 
-    def _manage_staff(self, costs: dict[str, float]) -> tuple[int, int]:
+    def _manage_staff(self, costs: dict[str, float], focal: NDArray[np.int64]) -> tuple[int, int]:
         cfg, week = self.config, self.week
         arriving = self._pipeline.pop(week, 0)
         self._hire(arriving)
         wage = hr.wage_per_week(cfg.hr, cfg.workforce.market_wage_per_week)
         costs["cost_hiring"] = arriving * cfg.workforce.hire_cost_weeks_of_wage * wage
         self.desired_hours_smoothed = float(
-            chain.smooth(self.desired_hours_smoothed, self._desired_hours_at_standard(), 0.125)
+            chain.smooth(self.desired_hours_smoothed, self._desired_hours_at_standard(focal), 0.125)
         )
         quarter_ended = week > 0 and week % WEEKS_PER_QUARTER == 0
         decision = staffing.decide_staffing(
@@ -873,7 +878,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
             insecurity_effect=wf.insecurity_effect,
             mirror_effect=wf.customer_mirror_effect,
         )
-        target = np.clip(wf.satisfaction_baseline + emp.disposition[staff] + isq, 0.0, 1.0)
+        target = chain.clip(wf.satisfaction_baseline + emp.disposition[staff] + isq, 0.0, 1.0)
         emp.satisfaction[staff] = chain.smooth(
             emp.satisfaction[staff], target, 1.0 / wf.satisfaction_weeks
         )
@@ -1008,7 +1013,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         c.tenure_weeks[rows] = 0.0
         reputation = self.perceived_reputation()
         c.expectation[rows] = reputation
-        c.satisfaction[rows] = np.clip(reputation + c.satisfaction_bias[rows], 0.0, 1.0)
+        c.satisfaction[rows] = chain.clip(reputation + c.satisfaction_bias[rows], 0.0, 1.0)
         c.referred[rows] = referred
         c.failure_scar[rows] = 0.0
         c.acquisitions[rows] += 1
@@ -1066,7 +1071,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         c.negative_stories[listeners] += weight
         is_focal = c.firm[listeners] == FOCAL
         focal_listeners = listeners[is_focal]
-        c.satisfaction[focal_listeners] = np.clip(
+        c.satisfaction[focal_listeners] = chain.clip(
             c.satisfaction[focal_listeners] - cfg.behaviour.negative_wom_effect * weight[is_focal],
             0.0,
             1.0,

@@ -35,14 +35,14 @@ def service_levels(cfg: ServiceConfig, tiers: NDArray[np.int8]) -> NDArray[np.fl
     """
     if cfg.kind is ServiceKind.uniform:
         return np.full(tiers.size, cfg.level)
-    return np.asarray(cfg.tier_levels, dtype=float)[np.clip(tiers, 0, N_TIERS - 1)]
+    return np.asarray(cfg.tier_levels, dtype=float)[np.minimum(np.maximum(tiers, 0), N_TIERS - 1)]
 
 
 def tier_prices(cfg: ServiceConfig, tiers: NDArray[np.int8]) -> NDArray[np.float64]:
     """Price multiplier by tier (1 everywhere under uniform service)."""
     if cfg.kind is ServiceKind.uniform:
         return np.ones(tiers.size)
-    return np.asarray(cfg.tier_price, dtype=float)[np.clip(tiers, 0, N_TIERS - 1)]
+    return np.asarray(cfg.tier_price, dtype=float)[np.minimum(np.maximum(tiers, 0), N_TIERS - 1)]
 
 
 def allocate_time(
