@@ -1,4 +1,7 @@
-"""Tenure curves looked up by whole week instead of recomputed for every person each week.
+"""Lookups that give exactly what the direct computation gives, for less time.
+
+Tenure curves looked up by whole week instead of recomputed for every person each week,
+and a bucketed binary search for assigning many visitors to servers.
 
 Tenures in the model are whole weeks (people start at 0 or a floored draw and age a week
 at a time), and the tenure curves of ``sim.chain`` (spend growth, cost to serve, the new
@@ -77,3 +80,43 @@ class TenureCurves:
         if table is None:
             table = self._tables[key] = WholeWeekTable(lambda t: curve(t, *params))
         return table(tenure_weeks)
+
+
+BUCKETS_PER_EDGE = 4
+MIN_BUCKETED_QUERIES = 4_096
+
+
+def search_right(cumulative: F64, x: F64) -> NDArray[np.intp]:
+    """``np.searchsorted(cumulative, x, side="right")`` for many unsorted ``x``, faster.
+
+    NumPy's binary search costs ~90 ns a query on a thousand edges (a mispredicted branch
+    per level); with 13,000 visitors a week to place among 1,000 servers that was 7% of a
+    100,000-customer run, 16 ms a week at 1,000,000. Here each query starts from the
+    answer for the left end of a bucket (four buckets per edge, found by one sorted
+    search) and walks the few edges left to its own answer, all vectorised. Small
+    problems, and a total of zero, use ``np.searchsorted`` itself.
+
+    >>> w = np.cumsum([1.0, 0.0, 2.0, 1.0])
+    >>> x = np.linspace(0.0, 4.0, 5_000)
+    >>> bool(np.array_equal(search_right(w, x), np.searchsorted(w, x, side="right")))
+    True
+    """
+    n = cumulative.size
+    if x.size < MIN_BUCKETED_QUERIES or n == 0 or not cumulative[-1] > 0:
+        found: NDArray[np.intp] = np.searchsorted(cumulative, x, side="right")
+        return found
+    total = float(cumulative[-1])
+    buckets = n * BUCKETS_PER_EDGE
+    start = np.searchsorted(cumulative, np.arange(buckets) * (total / buckets), side="right")
+    at = start[np.minimum(np.maximum(x * (buckets / total), 0).astype(np.intp), buckets - 1)]
+    # Rounding may put a bucket's left end an ulp past x: step back where it did.
+    back = np.flatnonzero((at > 0) & (cumulative[np.maximum(at - 1, 0)] > x))
+    while back.size:
+        at[back] -= 1
+        back = back[(at[back] > 0) & (cumulative[np.maximum(at[back] - 1, 0)] > x[back])]
+    walking = np.arange(x.size)
+    while walking.size:
+        walking = walking[at[walking] < n]
+        walking = walking[cumulative[at[walking]] <= x[walking]]
+        at[walking] += 1
+    return at

@@ -26,7 +26,7 @@ from sim.config import (
     apply_change,
     validate,
 )
-from sim.lookup import TenureCurves
+from sim.lookup import TenureCurves, search_right
 from sim.metrics import COST_LINES, MetricsRecorder
 from sim.policies import acquisition, hr, pricing, recovery, service, staffing
 from sim.rng import make_streams
@@ -453,7 +453,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
             weights = np.cumsum(productivity)
             server = staff[
                 np.minimum(
-                    np.searchsorted(weights, u_assign[visitors] * weights[-1], side="right"),
+                    search_right(weights, u_assign[visitors] * weights[-1]),
                     staff.size - 1,
                 )
             ]
