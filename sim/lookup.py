@@ -46,8 +46,11 @@ class WholeWeekTable:
         return table
 
     def __call__(self, tenure_weeks: F64) -> F64:
-        """The curve at each tenure (which must be whole, non-negative weeks)."""
+        """The curve at each tenure; computed directly if any is not a whole week >= 0."""
         weeks = tenure_weeks.astype(np.intp)
+        # A tenure set by hand (a dashboard, a script) need not be whole: never guess it.
+        if weeks.size and (not np.array_equal(weeks, tenure_weeks) or int(weeks.min()) < 0):
+            return np.asarray(self._curve(tenure_weeks), dtype=np.float64)
         if weeks.size and int(weeks.max()) >= self._table.size:
             size = max(2 * self._table.size, int(weeks.max()) + 1)
             self._table = self._evaluate(size)

@@ -53,3 +53,11 @@ def test_tenure_tables_match_the_formula_and_grow():
 def test_whole_week_table_accepts_empty_input():
     table = WholeWeekTable(lambda t: t * 2.0)
     assert table(np.zeros(0)).size == 0
+
+
+def test_tenures_that_are_not_whole_weeks_are_computed_not_truncated():
+    curves = TenureCurves()
+    t = np.array([0.5, 3.0, 1e6 + 0.25])
+    assert np.array_equal(
+        curves(chain.spend_multiplier, t, 1.8, 104.0), chain.spend_multiplier(t, 1.8, 104.0)
+    )
