@@ -48,12 +48,15 @@ class WholeWeekTable:
     def __call__(self, tenure_weeks: F64) -> F64:
         """The curve at each tenure; computed directly if any is not a whole week >= 0."""
         weeks = tenure_weeks.astype(np.intp)
+        if weeks.size == 0:
+            return np.zeros(0)
         # A tenure set by hand (a dashboard, a script) need not be whole: never guess it.
-        if weeks.size and (not np.array_equal(weeks, tenure_weeks) or int(weeks.min()) < 0):
+        # (ufunc reductions directly: the ndarray methods add ~10 us of wrappers a call.)
+        if np.count_nonzero(weeks != tenure_weeks) or int(np.minimum.reduce(weeks)) < 0:
             return np.asarray(self._curve(tenure_weeks), dtype=np.float64)
-        if weeks.size and int(weeks.max()) >= self._table.size:
-            size = max(2 * self._table.size, int(weeks.max()) + 1)
-            self._table = self._evaluate(size)
+        longest = int(np.maximum.reduce(weeks))
+        if longest >= self._table.size:
+            self._table = self._evaluate(max(2 * self._table.size, longest + 1))
         values: F64 = self._table[weeks]
         return values
 
