@@ -65,3 +65,67 @@ def test_markdown_lists_every_check():
     text = markdown([Check(fact, np.array([0.5, 0.6, 0.4]))], "quick", 1.0, figures=False)
     assert "| Y | a claim | lit |" in text
     assert "pass" in text
+
+
+def test_pulse_leaves_adaptive_standard_lower_in_quick_mode():
+    sf27 = experiments.pulse(QUICK)[0]
+    assert sf27.fact.fact_id == "SF27"
+    assert sf27.passed, text_table([sf27])
+
+
+def test_symmetric_standard_recovery_fails_sf27(monkeypatch):
+    """If the standard recovers as fast as it erodes, the pulse leaves no lasting mark."""
+    original = experiments.world
+
+    def symmetric_world(*args, **kwargs):
+        cfg = original(*args, **kwargs)
+        cfg.operations.standard_recovery_weeks = cfg.operations.standard_erosion_weeks
+        return cfg
+
+    monkeypatch.setattr(experiments, "world", symmetric_world)
+    sf27 = experiments.pulse(QUICK)[0]
+    assert not sf27.passed, text_table([sf27])
+    assert not sf27.conditions["adaptive: still lower in >= 80% of runs"]
+
+
+def test_whale_curve_and_bank_shape_in_quick_mode():
+    sf34 = next(c for c in experiments.baseline(QUICK) if c.fact.fact_id == "SF34")
+    assert sf34.passed, text_table([sf34])
+
+
+def test_whale_curve_needs_heterogeneity(monkeypatch):
+    """Without spread in spend, visits and cost to serve there is no whale curve (§2.7)."""
+    original = experiments.world
+
+    def uniform_world(*args, **kwargs):
+        cfg = original(*args, **kwargs)
+        cfg.market.spend_sigma = 0.0
+        cfg.market.visit_dispersion = 0.0
+        cfg.market.cost_to_serve_sigma = 0.0
+        return cfg
+
+    monkeypatch.setattr(experiments, "world", uniform_world)
+    sf34 = next(c for c in experiments.baseline(QUICK) if c.fact.fact_id == "SF34")
+    assert not sf34.passed, text_table([sf34])
+    assert not sf34.mean >= 150
+
+
+def test_contacts_count_loyalty_moves_from_the_model():
+    """When every encounter fails, contacts lower loyalty far more often than they raise it.
+
+    (Only failures fixed by a recovery can still raise satisfaction.)
+    """
+    cfg = experiments.world(
+        1_000,
+        4,
+        run__burn_in_weeks=0,
+        operations__failure_min=1.0,
+        operations__failure_max=1.0,
+    )
+    row = experiments._run_contacts(cfg, 1)
+    assert row["contacts"] > 100
+    assert row["ratio_box"] > 4
+    assert row["fell"] > row["rose"]
+    sf11 = experiments.contacts(QUICK)[0]
+    assert sf11.fact.fact_id == "SF11"
+    assert np.isfinite(sf11.mean)
