@@ -349,12 +349,13 @@ class BehaviourConfig:
         doc="actual referrals a promoter makes per year (most intentions are never acted on)",
     )
     referral_conversion: float = param(
-        0.12,
+        0.15,
         0,
         1,
         unit="probability",
         source="SF32",
-        doc="share of referred prospects who convert",
+        doc="share of referred prospects who convert (times exp(-switching cost) for a "
+        "rival's customer)",
     )
     referred_hazard_multiplier: float = param(
         0.8,

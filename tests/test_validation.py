@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from sim.config import StaffingKind
 from sim.validation import experiments
 from sim.validation.cli import main
-from sim.validation.core import QUICK, Check, Fact
+from sim.validation.core import QUICK, Check, Fact, Scale
 from sim.validation.report import markdown, text_table
 
 pytestmark = pytest.mark.slow
@@ -129,3 +130,141 @@ def test_contacts_count_loyalty_moves_from_the_model():
     sf11 = experiments.contacts(QUICK)[0]
     assert sf11.fact.fact_id == "SF11"
     assert np.isfinite(sf11.mean)
+
+
+def test_referral_act_and_conversion_pass_in_quick_mode():
+    """SF32's act rate and conversion come out of the model's referral stage."""
+    sf32 = experiments.referrals(QUICK)[0]
+    assert sf32.fact.fact_id == "SF32"
+    assert sf32.in_range, text_table([sf32])
+    assert sf32.conditions["conversion of referred prospects 10-15%"], sf32.detail
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "condition"),
+    [
+        ("referrals_per_promoter_year", 0.0, None),  # nobody acts: act 0%
+        ("referral_conversion", 0.0, "conversion of referred prospects 10-15%"),
+        ("referral_intent_satisfaction", 0.99, "intent 68-81%"),  # nearly nobody intends
+    ],
+)
+def test_broken_referral_stage_fails_sf32(monkeypatch, field, value, condition):
+    original = experiments.world
+
+    def broken_world(*args, **kwargs):
+        cfg = original(*args, **kwargs)
+        setattr(cfg.behaviour, field, value)
+        return cfg
+
+    monkeypatch.setattr(experiments, "world", broken_world)
+    sf32 = experiments.referrals(QUICK)[0]
+    assert not sf32.passed, text_table([sf32])
+    if condition is None:
+        assert not sf32.in_range
+    else:
+        assert not sf32.conditions[condition], sf32.detail
+
+
+def test_matched_value_gain_compares_like_with_like():
+    """Referred customers worth 20% more within every stratum: +20%, whatever the mix."""
+    stratum = np.array([0, 0, 0, 1, 1, 1, 1, 1])
+    referred = np.array([1, 0, 0, 1, 1, 1, 0, 0], dtype=bool)
+    value = np.where(stratum == 0, 100.0, 1_000.0) * np.where(referred, 1.2, 1.0)
+    gain = experiments._matched_gain(value, referred, ~referred, stratum)
+    assert gain == pytest.approx(0.2)
+    assert value[referred].mean() / value[~referred].mean() - 1 > 0.5  # the raw mix misleads
+
+
+# ---------------------------------------------------------------- SF1 (npv)
+
+TINY = Scale("quick", replications=3, n_customers=1_000, workers=1)
+
+
+def test_closed_form_npv_reproduces_the_retention_arithmetic():
+    """§2.1: flat margin m at each year's end, A = 0: +20% for d 20->15%, +33% for 10->5%."""
+    rate, m, years = 0.10, 100.0, 6
+    gains = m * (1 + rate) ** -np.arange(1, years + 1)  # value of year k, discounted
+
+    def npv(d, acquisition=0.0):
+        return experiments._closed_form_npv(d, gains, acquisition, rate)
+
+    assert npv(0.2) == pytest.approx(m / (1 + rate - 0.8))
+    assert npv(0.2, 150.0) == pytest.approx(-150.0 + m / (1 + rate - 0.8))
+    assert npv(0.15) / npv(0.2) - 1 == pytest.approx(0.20)
+    assert npv(0.05) / npv(0.10) - 1 == pytest.approx(1 / 3)
+    # Acquisition cost of one to two years' margin: about +30% to +56% (§2.1).
+    assert npv(0.15, m) / npv(0.2, m) - 1 == pytest.approx(2 / 7)
+    assert npv(0.05, 2 * m) / npv(0.1, 2 * m) - 1 == pytest.approx(5 / 9)
+
+
+def test_ratio_gain_is_a_ratio_of_means_with_its_delta_interval():
+    base = np.array([100.0, 120.0, 80.0, 110.0])
+    cut = np.array([150.0, 170.0, 130.0, 160.0])
+    values = experiments._ratio_gain(cut, base)
+    assert values.mean() == pytest.approx(100 * (cut.mean() / base.mean() - 1))
+    assert np.all(experiments._ratio_gain(base, base) == 0.0)
+
+
+def test_npv_ledger_adds_up_and_tenure_profile_comes_from_the_model():
+    """NPV per customer = -A + sum_k S(k-1) g_k + terminal value, exactly (the model's ledger)."""
+    cfg = experiments.world(2_000, 6 * 52, staffing__kind=StaffingKind.demand)
+    row = experiments._run_npv(cfg, 3, cohort_years=2, horizon_years=4)
+    s = np.array([row[f"s{k}"] for k in range(5)])
+    g = np.array([row[f"g{k}"] for k in range(1, 5)])
+    assert s[0] == 1.0
+    assert np.all(np.diff(s) <= 0)
+    assert s[-1] > 0
+    assert row["acquisition_cost"] > cfg.acquisition.onboarding_cost  # + marketing per win
+    assert row["npv"] == pytest.approx(-row["acquisition_cost"] + s[:-1] @ g + row["terminal"])
+    assert row["npv_no_acquisition"] - row["npv"] == pytest.approx(row["acquisition_cost"])
+    assert row["m1"] < row["m2"] < row["m4"]  # spend grows, staff time falls with tenure
+    assert 0.0 < row["late_defection"] < 1.0
+
+
+def test_zero_cut_gives_exactly_zero_gain(monkeypatch):
+    """With a cut of 0 the secant keeps the multiplier at 1: both arms are the same runs."""
+    monkeypatch.setattr(experiments, "NPV_CUT", 0.0)
+    sf1 = experiments.npv_gain(TINY)[0]
+    assert np.all(sf1.values == 0.0), sf1.detail
+    assert not sf1.passed
+    assert "multiplier 1.000" in sf1.detail
+
+
+def test_sf1_finds_a_five_point_cut_in_quick_mode():
+    sf1 = experiments.npv_gain(QUICK)[0]
+    assert sf1.fact.fact_id == "SF1"
+    assert sf1.conditions["the cut is 5 points (4.5-5.5) in both profiles"], sf1.detail
+    key = "profit per survivor rises with tenure (year 5 >= 1.5 x year 2), and is flat"
+    assert sf1.conditions[next(k for k in sf1.conditions if k.startswith(key))], sf1.detail
+
+
+def test_inert_churn_multiplier_fails_sf1(monkeypatch):
+    """If the exogenous multiplier did nothing, no 5-point cut is found and SF1 fails."""
+    original = experiments.world
+
+    def inert_world(*args, **kwargs):
+        cfg = original(*args, **kwargs)
+        cfg.market.churn_multiplier = 1.0
+        return cfg
+
+    monkeypatch.setattr(experiments, "world", inert_world)
+    sf1 = experiments.npv_gain(TINY)[0]
+    assert not sf1.passed
+    assert not sf1.conditions["the cut is 5 points (4.5-5.5) in both profiles"], sf1.detail
+
+
+def test_no_tenure_effects_fail_sf1(monkeypatch):
+    """Without tenure-rising profit the premise of SF1's upper range is gone: SF1 fails."""
+    original = experiments.world
+
+    def flat_world(*args, **kwargs):
+        cfg = original(*args, **kwargs)
+        cfg.behaviour.spend_growth_max = 1.0
+        cfg.behaviour.new_cost_to_serve = 1.0
+        return cfg
+
+    monkeypatch.setattr(experiments, "world", flat_world)
+    sf1 = experiments.npv_gain(TINY)[0]
+    assert not sf1.passed
+    key = next(k for k in sf1.conditions if k.startswith("profit per survivor rises"))
+    assert not sf1.conditions[key], sf1.detail
