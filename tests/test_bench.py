@@ -102,7 +102,7 @@ def _replicate(impl: str, seeds: range, customers: int, weeks: int) -> list[Outc
 
 def _per_customer_week(outcome: Outcome, metric: str) -> float:
     value = getattr(outcome, metric)
-    if metric in ("joins", "failures", "defections_to_rivals"):
+    if metric in ("joins", "referral_joins", "stories", "failures", "defections_to_rivals"):
         return float(value) / max(outcome.customer_weeks, 1)
     return float(value)
 
@@ -121,6 +121,8 @@ def replications() -> dict[str, list[Outcome]]:
         "mean_satisfaction",
         "margin",
         "joins",
+        "referral_joins",
+        "stories",
         "failures",
         "defections_to_rivals",
     ],

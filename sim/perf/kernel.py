@@ -25,7 +25,7 @@ from sim.perf.update import (
     UpdateParams,
 )
 from sim.policies import pricing, recovery
-from sim.state import FOCAL, PROSPECT, CustomerState, new_population
+from sim.state import FOCAL, PROSPECT, CustomerState, new_population, small_world_contacts
 
 type F64 = NDArray[np.float64]
 type I64 = NDArray[np.int64]
@@ -41,9 +41,14 @@ class CustomerKernel:
     """
 
     def __init__(
-        self, state: CustomerState, params: UpdateParams, rng: np.random.Generator
+        self,
+        state: CustomerState,
+        params: UpdateParams,
+        rng: np.random.Generator,
+        contacts: NDArray[np.int32],
     ) -> None:
         self.state = state
+        self.contacts = contacts
         self.params = params
         self.rng = rng
         self.week = 0
@@ -67,7 +72,10 @@ class CustomerKernel:
         True
         """
         rng = np.random.default_rng(seed)
-        return cls(new_population(cfg, rng), UpdateParams.from_config(cfg), rng)
+        state = new_population(cfg, rng)
+        m = cfg.market
+        contacts = small_world_contacts(state.n, m.network_degree, m.network_rewiring, rng)
+        return cls(state, UpdateParams.from_config(cfg), rng, contacts)
 
     def _discount(self, rows: I64) -> F64:
         """Discount factor from each person's first acquisition to this week."""
@@ -142,6 +150,11 @@ class CustomerKernel:
         s.value_score[focal] *= 1.0 - VALUE_SCORE_WEIGHT
         s.value_score[v] += VALUE_SCORE_WEIGHT * revenue / price_v
 
+        # W1. Referrals, then the customers who face defection this week.
+        s.negative_stories *= p.story_decay
+        referral_wins = self._referrals(focal)
+        focal = np.flatnonzero(s.firm == FOCAL)
+
         # 5. Defection.
         sat = s.satisfaction[focal]
         tenure_f = s.tenure_weeks[focal]
@@ -167,6 +180,7 @@ class CustomerKernel:
                 p.new_customer_hazard_boost,
                 p.hazard_tenure_weeks,
             )
+            * np.where(s.referred[focal], p.referred_hazard_multiplier, 1.0)
             * (1.0 + p.failure_scar_hazard * s.failure_scar[focal])
             * self.barrier[focal]
         )
@@ -182,6 +196,12 @@ class CustomerKernel:
             to_rival[:] = False
         s.tenure_weeks[defectors] = 0.0
 
+        # W2. Stories: unfixed failures and angry leavers tell their contacts.
+        tellers = np.concatenate(
+            [v[f[~fixed]], defectors[s.satisfaction[defectors] < p.detractor_satisfaction]]
+        )
+        told = self._tell_stories(tellers)
+
         # 6. The market.
         wins = self._market(u_shop, u_aware, rooms)
 
@@ -196,7 +216,9 @@ class CustomerKernel:
         out.failures += f.size
         out.defections += defectors.size
         out.defections_to_rivals += int(to_rival.sum())
-        out.joins += wins
+        out.joins += wins + referral_wins
+        out.referral_joins += referral_wins
+        out.stories += told
         out.satisfaction_sum += float(sat.sum())
         out.revenue += float(revenue.sum())
         out.cost += float(cost.sum())
@@ -239,7 +261,10 @@ class CustomerKernel:
         utility = np.empty((shoppers.size, p.n_rivals + 1))
         utility[:, 0] = np.where(
             u_aware[shoppers] < p.awareness,
-            qw * self.reputation - pw * new_price + memory,
+            qw * self.reputation
+            - pw * new_price
+            - p.story_attraction * s.negative_stories[shoppers]
+            + memory,
             -np.inf,
         )
         current = s.firm[shoppers]
@@ -257,11 +282,55 @@ class CustomerKernel:
         new_firm = best[(best > 0) & chose].astype(np.int8)
         s.tenure_weeks[moved[s.firm[moved] != new_firm]] = 0.0
         s.firm[moved] = new_firm
-        self._join(shoppers[(best == 0) & chose])
-        return int(((best == 0) & chose).sum())
+        wins = shoppers[(best == 0) & chose]
+        self._join(wins, referred=False)
+        if wins.size:
+            self._charge(wins, p.marketing_per_week / wins.size)
+        return int(wins.size)
 
-    def _join(self, rows: I64) -> None:
-        """The firm's new customers start afresh and are charged their acquisition."""
+    def _referrals(self, focal: I64) -> int:
+        """Promoters refer one contact each at their weekly rate; return the wins."""
+        p, s, degree = self.params, self.state, self.contacts.shape[1]
+        promoters = focal[s.satisfaction[focal] >= p.referral_intent]
+        if degree == 0 or promoters.size == 0:
+            return 0
+        acting = promoters[self.rng.random(promoters.size) < p.p_refer]
+        targets = self.contacts[acting, self.rng.integers(0, degree, acting.size)].astype(np.intp)
+        eligible = s.firm[targets] != FOCAL
+        targets, referrers = targets[eligible], acting[eligible]
+        barrier = np.where(s.firm[targets] > 0, self.barrier[targets], 1.0)
+        converts = self.rng.random(targets.size) < p.referral_conversion * barrier
+        targets, first = np.unique(targets[converts], return_index=True)
+        self._join(targets, referred=True)
+        self._charge(referrers[converts][first], p.referral_reward)
+        return int(targets.size)
+
+    def _tell_stories(self, tellers: I64) -> int:
+        """Each teller tells ``story_reach`` random contacts; return the stories told."""
+        p, s, degree = self.params, self.state, self.contacts.shape[1]
+        if tellers.size == 0 or p.story_reach == 0 or degree == 0:
+            return 0
+        heard = self.contacts[
+            np.repeat(tellers, p.story_reach),
+            self.rng.integers(0, degree, tellers.size * p.story_reach),
+        ]
+        listeners, counts = np.unique(heard, return_counts=True)
+        s.negative_stories[listeners] += counts
+        customers = s.firm[listeners] == FOCAL
+        hurt = listeners[customers]
+        s.satisfaction[hurt] = chain.clip(
+            s.satisfaction[hurt] - p.story_effect * counts[customers], 0.0, 1.0
+        )
+        return int(heard.size)
+
+    def _charge(self, rows: I64, amount: float) -> None:
+        """Book a one-off cost to customers' ledgers (cost and discounted value)."""
+        if rows.size and amount:
+            self.state.lifetime_cost[rows] += amount
+            self.state.lifetime_value[rows] -= amount * self._discount(rows)
+
+    def _join(self, rows: I64, referred: bool) -> None:
+        """The firm's new customers start afresh and are charged their onboarding."""
         p, s = self.params, self.state
         s.firm[rows] = FOCAL
         s.tenure_weeks[rows] = 0.0
@@ -272,10 +341,8 @@ class CustomerKernel:
         first = s.first_acquired_week[rows] < 0
         s.first_acquired_week[rows[first]] = self.week
         s.value_score[rows] = s.base_spend[rows] * s.visit_probability[rows]
-        if rows.size:
-            charge = p.onboarding_cost + p.marketing_per_week / rows.size
-            s.lifetime_cost[rows] += charge
-            s.lifetime_value[rows] -= charge * self._discount(rows)
+        s.referred[rows] = referred
+        self._charge(rows, p.onboarding_cost)
 
     def run(self, weeks: int) -> Outcome:
         """Advance ``weeks`` weeks and return the accumulated outcome."""

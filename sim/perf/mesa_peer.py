@@ -32,7 +32,7 @@ from sim.perf.update import (
     UpdateParams,
 )
 from sim.policies.recovery import ESCALATION_COST_SHARE
-from sim.state import FOCAL, PROSPECT, new_population
+from sim.state import FOCAL, PROSPECT, new_population, small_world_contacts
 
 WEEKS = chain.WEEKS_PER_YEAR
 
@@ -50,6 +50,7 @@ class PeerCustomer(mesa.Agent):  # type: ignore[misc]
 
     def __init__(self, model: PeerModel, **state: Any) -> None:
         super().__init__(model)
+        self.row: int = state["row"]
         self.firm: int = state["firm"]
         self.tenure_weeks: float = state["tenure_weeks"]
         self.satisfaction: float = state["satisfaction"]
@@ -66,6 +67,8 @@ class PeerCustomer(mesa.Agent):  # type: ignore[misc]
         self.first_acquired_week: int = state["first_acquired_week"]
         self.value_score: float = state["value_score"]
         self.failure_scar = 0.0
+        self.referred = False
+        self.negative_stories = 0.0
         self.lifetime_revenue = 0.0
         self.lifetime_cost = 0.0
         self.lifetime_value = 0.0
@@ -79,6 +82,7 @@ class PeerCustomer(mesa.Agent):  # type: ignore[misc]
         u_visit, u_fail, u_recover = r.random(), r.random(), r.random()
         u_churn, u_shop, u_aware = r.random(), r.random(), r.random()
         noise = r.gauss(0.0, 1.0)
+        self.negative_stories *= p.story_decay
         if self.firm == FOCAL:
             self._customer_week(model, p, u_visit, noise, u_fail, u_recover, u_churn)
         if self.firm != FOCAL:  # including this week's leavers, as in the model
@@ -102,6 +106,9 @@ class PeerCustomer(mesa.Agent):  # type: ignore[misc]
         sow = 1.0 - p.share_of_wallet_slope * (1.0 - self.satisfaction)
         if u_visit < self.visit_probability * sow:
             self._encounter(model, p, noise, u_fail, u_recover)
+        # W1. A promoter may refer a contact.
+        if self.satisfaction >= p.referral_intent and self.random.random() < p.p_refer:
+            self._refer(model, p)
         # 5. Defection.
         price = p.price_paid(self.tenure_weeks)
         gap = self.quality_sensitivity * (
@@ -120,6 +127,7 @@ class PeerCustomer(mesa.Agent):  # type: ignore[misc]
             pull
             * satisfaction_hazard
             * tenure_factor
+            * (p.referred_hazard_multiplier if self.referred else 1.0)
             * (1.0 + p.failure_scar_hazard * self.failure_scar)
             * math.exp(-self.switching_cost)
         )
@@ -133,6 +141,8 @@ class PeerCustomer(mesa.Agent):  # type: ignore[misc]
                 self.firm = self._choose_rival(model, p)
                 model.rival_customers[self.firm - 1] += 1
                 out.defections_to_rivals += 1
+            if self.satisfaction < p.detractor_satisfaction:
+                self._tell_stories(model, p)  # W2. an angry leaver
 
     def _encounter(
         self, model: PeerModel, p: UpdateParams, noise: float, u_fail: float, u_recover: float
@@ -161,6 +171,7 @@ class PeerCustomer(mesa.Agent):  # type: ignore[misc]
                 self.failure_scar += RECOVERED_SCAR
             else:
                 self.failure_scar += 1.0
+                self._tell_stories(model, p)  # W2. an unfixed failure
         # 3. Satisfaction and expectation.
         d = experienced - self.expectation
         d = round(p.loss_weight * d if d < 0 else d, 12)
@@ -182,6 +193,38 @@ class PeerCustomer(mesa.Agent):  # type: ignore[misc]
         self.value_score += VALUE_SCORE_WEIGHT * revenue / price
         self._book(cost, revenue - cost)
         model.record_visit(self, experienced, revenue, cost, need)
+
+    def _contact(self, model: PeerModel) -> PeerCustomer:
+        mine = model.contacts[self.row]
+        pick: int = self.random.randrange(len(mine))
+        return model.people[mine[pick]]
+
+    def _refer(self, model: PeerModel, p: UpdateParams) -> None:
+        if not model.contacts[self.row]:
+            return
+        other = self._contact(model)
+        if other.firm == FOCAL:
+            return
+        barrier = math.exp(-other.switching_cost) if other.firm > 0 else 1.0
+        if self.random.random() < p.referral_conversion * barrier:
+            if other.firm > 0:
+                model.rival_customers[other.firm - 1] -= 1
+            other.firm = FOCAL
+            other._join(model, p, referred=True)
+            model.outcome.joins += 1
+            model.outcome.referral_joins += 1
+            if p.referral_reward:
+                self._book(p.referral_reward, -p.referral_reward)
+
+    def _tell_stories(self, model: PeerModel, p: UpdateParams) -> None:
+        if not model.contacts[self.row]:
+            return
+        for _ in range(p.story_reach):
+            other = self._contact(model)
+            other.negative_stories += 1.0
+            if other.firm == FOCAL:
+                other.satisfaction = max(0.0, other.satisfaction - p.story_effect)
+            model.outcome.stories += 1
 
     def _book(self, cost: float, value: float) -> None:
         model: PeerModel = self.model
@@ -217,7 +260,12 @@ class PeerCustomer(mesa.Agent):  # type: ignore[misc]
                 qw * min(0.0, self.satisfaction - model.reputation) if self.acquisitions else 0.0
             )
             new_price = p.pricing.price_index * (1.0 - p.pricing.new_customer_discount)
-            best_score = qw * model.reputation - pw * new_price + memory
+            best_score = (
+                qw * model.reputation
+                - pw * new_price
+                - p.story_attraction * self.negative_stories
+                + memory
+            )
             best_score += _gumbel(self.random.random())
             best = FOCAL
         offer = qw * p.rival_quality - pw * p.rival_price
@@ -232,12 +280,13 @@ class PeerCustomer(mesa.Agent):  # type: ignore[misc]
             model.rival_customers[self.firm - 1] -= 1
         self.firm, self.tenure_weeks = best, 0.0
         if best == FOCAL:
-            self._join(model, p)
+            self._join(model, p, referred=False)
         else:
             model.rival_customers[best - 1] += 1
 
-    def _join(self, model: PeerModel, p: UpdateParams) -> None:
+    def _join(self, model: PeerModel, p: UpdateParams, referred: bool) -> None:
         self.tenure_weeks = 0.0
+        self.referred = referred
         self.expectation = model.reputation
         self.satisfaction = _clip01(model.reputation + self.satisfaction_bias)
         self.failure_scar = 0.0
@@ -245,7 +294,10 @@ class PeerCustomer(mesa.Agent):  # type: ignore[misc]
         if self.first_acquired_week < 0:
             self.first_acquired_week = model.week
         self.value_score = self.base_spend * self.visit_probability
-        model.joined.append(self)
+        if referred:  # onboarding only; marketing is shared among the market's wins
+            self._book(p.onboarding_cost, -p.onboarding_cost)
+        else:
+            model.joined.append(self)
 
 
 class PeerModel(mesa.Model):  # type: ignore[misc]
@@ -286,7 +338,11 @@ class PeerModel(mesa.Model):  # type: ignore[misc]
             "value_score",
         ]
         columns: dict[str, Any] = {name: getattr(state, name).tolist() for name in names}
-        PeerCustomer.create_agents(self, state.n, **columns)
+        columns["row"] = list(range(state.n))
+        m = cfg.market
+        network = small_world_contacts(state.n, m.network_degree, m.network_rewiring, self.rng)
+        self.contacts: list[list[int]] = network.tolist()
+        self.people: list[PeerCustomer] = list(PeerCustomer.create_agents(self, state.n, **columns))
 
     def _take_stock(self) -> None:
         """Rivals' room from their customer counts, read by everyone next week."""

@@ -1,9 +1,10 @@
 """The weekly customer update that ``sim bench`` times three ways, defined once.
 
 It is the customer part of ``ServiceProfitChainModel.step`` (steps 3 and 5-8 for the
-firm's customers, 11 and 12 for everyone, and the ageing of step 14), with the firm's
-staff replaced by its baseline quality. Every person in a market of ``n`` is a customer
-of the firm (``firm == 0``), of rival ``j`` (``firm == j``) or a prospect (``-1``).
+firm's customers, 10-12 for everyone, and the ageing of step 14): everything a person
+does in a week, with the firm's staff replaced by its baseline quality. Every person in a
+market of ``n`` is a customer of the firm (``firm == 0``), of rival ``j`` (``firm == j``)
+or a prospect (``-1``).
 
 Luck (common random numbers)
     0. Every person draws their week's numbers whether or not they use them: a visit
@@ -35,6 +36,16 @@ A customer of the firm
        exp(-switching_cost) + lapse``; a leaver whose draw falls within the competitive
        part picks a rival by a logit choice (Gumbel draws), the others become prospects.
 
+Word of mouth, over the model's small-world contact network
+    W1. **Referrals** (before defection): promoters (satisfaction at or above the referral
+        intent) refer at their weekly rate to one random contact; a contact who is not a
+        customer converts with ``referral_conversion`` (times ``exp(-switching_cost)`` for a
+        rival's customer) and joins at once as a referred customer (a lower hazard).
+    W2. **Stories** (after defection): customers whose failure was not fixed, and angry
+        leavers, tell ``negative_wom_reach`` random contacts; each story lowers a listening
+        customer's satisfaction and weighs on a listening shopper's choice; stories fade
+        with the scar memory.
+
 A rival's customer or a prospect
     6. **Market**: rivals' customers lapse to prospects at the category lapse rate;
        prospects and rivals' customers shop at their weekly rates and choose, by logit,
@@ -46,8 +57,8 @@ A rival's customer or a prospect
 Then everyone ages a week and each rival's room is set from its customer count.
 
 What is left out is the firm around the customers: employees (who serves, capacity,
-work pressure and the quality it allows), tiers, word of mouth and referrals, the
-weekly table and the competitors' quarterly reactions. Every constant comes from
+work pressure and the quality it allows), tiers, the weekly table and the competitors'
+quarterly reactions. Every constant comes from
 ``SimConfig`` (``UpdateParams.from_config``), every formula from ``sim.chain`` and the
 policy modules, and the starting state is the model's (``sim.state.new_population``).
 """
@@ -87,6 +98,19 @@ class UpdateParams:
     satisfaction_smoothing: float
     expectation_adaptation: float
     reputation_weight: float
+    # Word of mouth.
+    network_degree: int
+    network_rewiring: float
+    referral_intent: float
+    p_refer: float
+    referral_conversion: float
+    referred_hazard_multiplier: float
+    referral_reward: float
+    detractor_satisfaction: float
+    story_reach: int
+    story_effect: float
+    story_attraction: float
+    story_decay: float
     # Books.
     spend_growth_max: float
     spend_growth_weeks: float
@@ -144,6 +168,18 @@ class UpdateParams:
             satisfaction_smoothing=b.satisfaction_smoothing,
             expectation_adaptation=b.expectation_adaptation,
             reputation_weight=1.0 / o.reputation_weeks,
+            network_degree=m.network_degree,
+            network_rewiring=m.network_rewiring,
+            referral_intent=b.referral_intent_satisfaction,
+            p_refer=float(chain.weekly_rate(b.referrals_per_promoter_year)),
+            referral_conversion=b.referral_conversion,
+            referred_hazard_multiplier=b.referred_hazard_multiplier,
+            referral_reward=cfg.acquisition.referral_reward,
+            detractor_satisfaction=b.detractor_satisfaction,
+            story_reach=b.negative_wom_reach,
+            story_effect=b.negative_wom_effect,
+            story_attraction=b.negative_wom_attraction,
+            story_decay=math.exp(-1.0 / b.scar_memory_weeks),
             spend_growth_max=b.spend_growth_max,
             spend_growth_weeks=b.spend_growth_weeks,
             pricing=cfg.pricing,
@@ -217,6 +253,8 @@ class Outcome:
     defections: int = 0
     defections_to_rivals: int = 0
     joins: int = 0
+    referral_joins: int = 0
+    stories: int = 0
     satisfaction_sum: float = 0.0
     revenue: float = 0.0
     cost: float = 0.0
