@@ -752,8 +752,11 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         c.lifetime_value[rows] -= amount * self._discount_since_acquired(rows)
 
     def _tier_of(self, value: NDArray[np.float64]) -> NDArray[np.int8]:
-        # tier_cutoffs are descending; count how many cutoffs exceed each value.
-        return (value[:, None] < self.tier_cutoffs[None, :]).sum(axis=1).astype(np.int8)
+        # tier_cutoffs are descending; count how many cutoffs exceed each value (a sorted
+        # search on the ascending cutoffs counts the same, without a 2-D comparison).
+        ascending = self.tier_cutoffs[::-1]
+        above = ascending.size - np.searchsorted(ascending, value, side="right")
+        return above.astype(np.int8)
 
     # ---------------------------------------------------------------- staff
 
@@ -904,7 +907,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         )
         emp.wage_per_week[staff] = hr.wage_per_week(cfg.hr, wf.market_wage_per_week)
         self.job_insecurity *= math.exp(-1.0 / wf.insecurity_weeks)
-        return int(quitting.size), float(np.mean(isq))
+        return int(quitting.size), mean_or_zero(np.asarray(isq))
 
     # ------------------------------------------------------------ customers
 
@@ -1014,6 +1017,8 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         return np.array([r.firm_id for r in self.competitors], dtype=np.int8)[best]
 
     def _acquire(self, rows: NDArray[np.int64], referred: bool) -> None:
+        if rows.size == 0:
+            return
         c = self.customers
         c.firm[rows] = FOCAL
         c.tenure_weeks[rows] = 0.0
