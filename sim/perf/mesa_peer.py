@@ -31,7 +31,7 @@ from sim.perf.update import (
     Outcome,
     UpdateParams,
 )
-from sim.policies.recovery import ESCALATION_COST_SHARE
+from sim.policies import recovery
 from sim.state import FOCAL, PROSPECT, new_population, small_world_contacts
 
 WEEKS = chain.WEEKS_PER_YEAR
@@ -350,21 +350,9 @@ class PeerModel(mesa.Model):  # type: ignore[misc]
         self.total_room = sum(self.rooms)
 
     def recover(self, needed: float, draw: float) -> tuple[bool, float]:
-        """One failure's recovery under the recovery policy (``recovery.recover``)."""
-        p = self.params.recovery
-        chance = float(
-            chain.p_recovery(
-                p.budget_per_incident,
-                needed,
-                p.empowered,
-                p.escalation_recovery,
-                p.empowered_recovery_max,
-            )
-        )
-        fixed = draw < chance
-        if p.empowered:
-            return fixed, min(needed, p.budget_per_incident)
-        return fixed, ESCALATION_COST_SHARE * needed if fixed else 0.0
+        """One failure's recovery under the recovery policy."""
+        fixed, cost = recovery.recover(self.params.recovery, np.array([needed]), np.array([draw]))
+        return bool(fixed[0]), float(cost[0])
 
     def record_visit(
         self, agent: PeerCustomer, experienced: float, revenue: float, cost: float, need: float
