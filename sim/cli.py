@@ -287,6 +287,11 @@ COMMANDS = {
 }
 
 
+def module_main(command: str) -> int:
+    """``python -m <module of command> ARGS`` behaves as ``sim <command> ARGS``, errors included."""
+    return main([command, *sys.argv[1:]])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sim`` command."""
     args = list(sys.argv[1:] if argv is None else argv)

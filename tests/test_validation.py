@@ -5,13 +5,23 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from sim.config import StaffingKind
+from sim.config import OperationsConfig, StaffingKind
 from sim.validation import experiments
 from sim.validation.cli import main
 from sim.validation.core import QUICK, Check, Fact, Scale
 from sim.validation.report import markdown, text_table
 
 pytestmark = pytest.mark.slow
+
+
+def patch_world(monkeypatch: pytest.MonkeyPatch, **changes: object) -> None:
+    """Make every world the experiments build apply ``changes`` (``group__field=value``)."""
+    original = experiments.world
+
+    def changed_world(*args: object, **kwargs: object) -> object:
+        return original(*args, **{**kwargs, **changes})
+
+    monkeypatch.setattr(experiments, "world", changed_world)
 
 
 def test_check_passes_on_band_and_conditions():
@@ -32,17 +42,11 @@ def test_analytic_checks_pass_in_quick_mode():
 
 def test_linear_retention_curve_fails_sf7(monkeypatch):
     """With a near-linear satisfaction -> defection curve the top box loses its edge."""
-    original = experiments.world
-
-    def flat_world(*args, **kwargs):
-        cfg = original(*args, **kwargs)
-        # A near-linear logistic: the hazard barely depends on satisfaction, so most of
-        # the box 5 / box 4 gap disappears (keep the mean hazard realistic).
-        cfg.behaviour.retention_steepness = 2.0
-        cfg.behaviour.defection_max_per_year = 0.5
-        return cfg
-
-    monkeypatch.setattr(experiments, "world", flat_world)
+    # A near-linear logistic: the hazard barely depends on satisfaction, so most of the
+    # box 5 / box 4 gap disappears (keep the mean hazard realistic).
+    patch_world(
+        monkeypatch, behaviour__retention_steepness=2.0, behaviour__defection_max_per_year=0.5
+    )
     sf7 = experiments.boxes(QUICK)[0]
     assert sf7.fact.fact_id == "SF7"
     assert not sf7.passed, text_table([sf7])
@@ -76,14 +80,8 @@ def test_pulse_leaves_adaptive_standard_lower_in_quick_mode():
 
 def test_symmetric_standard_recovery_fails_sf27(monkeypatch):
     """If the standard recovers as fast as it erodes, the pulse leaves no lasting mark."""
-    original = experiments.world
-
-    def symmetric_world(*args, **kwargs):
-        cfg = original(*args, **kwargs)
-        cfg.operations.standard_recovery_weeks = cfg.operations.standard_erosion_weeks
-        return cfg
-
-    monkeypatch.setattr(experiments, "world", symmetric_world)
+    erosion = OperationsConfig().standard_erosion_weeks  # the pulse world keeps the default
+    patch_world(monkeypatch, operations__standard_recovery_weeks=erosion)
     sf27 = experiments.pulse(QUICK)[0]
     assert not sf27.passed, text_table([sf27])
     assert not sf27.conditions["adaptive: still lower in >= 80% of runs"]
@@ -96,16 +94,12 @@ def test_whale_curve_and_bank_shape_in_quick_mode():
 
 def test_whale_curve_needs_heterogeneity(monkeypatch):
     """Without spread in spend, visits and cost to serve there is no whale curve (§2.7)."""
-    original = experiments.world
-
-    def uniform_world(*args, **kwargs):
-        cfg = original(*args, **kwargs)
-        cfg.market.spend_sigma = 0.0
-        cfg.market.visit_dispersion = 0.0
-        cfg.market.cost_to_serve_sigma = 0.0
-        return cfg
-
-    monkeypatch.setattr(experiments, "world", uniform_world)
+    patch_world(
+        monkeypatch,
+        market__spend_sigma=0.0,
+        market__visit_dispersion=0.0,
+        market__cost_to_serve_sigma=0.0,
+    )
     sf34 = next(c for c in experiments.baseline(QUICK) if c.fact.fact_id == "SF34")
     assert not sf34.passed, text_table([sf34])
     assert not sf34.mean >= 150
@@ -149,14 +143,7 @@ def test_referral_act_and_conversion_pass_in_quick_mode():
     ],
 )
 def test_broken_referral_stage_fails_sf32(monkeypatch, field, value, condition):
-    original = experiments.world
-
-    def broken_world(*args, **kwargs):
-        cfg = original(*args, **kwargs)
-        setattr(cfg.behaviour, field, value)
-        return cfg
-
-    monkeypatch.setattr(experiments, "world", broken_world)
+    patch_world(monkeypatch, **{f"behaviour__{field}": value})
     sf32 = experiments.referrals(QUICK)[0]
     assert not sf32.passed, text_table([sf32])
     if condition is None:
@@ -240,14 +227,7 @@ def test_sf1_finds_a_five_point_cut_in_quick_mode():
 
 def test_inert_churn_multiplier_fails_sf1(monkeypatch):
     """If the exogenous multiplier did nothing, no 5-point cut is found and SF1 fails."""
-    original = experiments.world
-
-    def inert_world(*args, **kwargs):
-        cfg = original(*args, **kwargs)
-        cfg.market.churn_multiplier = 1.0
-        return cfg
-
-    monkeypatch.setattr(experiments, "world", inert_world)
+    patch_world(monkeypatch, market__churn_multiplier=1.0)
     sf1 = experiments.npv_gain(TINY)[0]
     assert not sf1.passed
     assert not sf1.conditions["the cut is 5 points (4.5-5.5) in both profiles"], sf1.detail
@@ -255,15 +235,7 @@ def test_inert_churn_multiplier_fails_sf1(monkeypatch):
 
 def test_no_tenure_effects_fail_sf1(monkeypatch):
     """Without tenure-rising profit the premise of SF1's upper range is gone: SF1 fails."""
-    original = experiments.world
-
-    def flat_world(*args, **kwargs):
-        cfg = original(*args, **kwargs)
-        cfg.behaviour.spend_growth_max = 1.0
-        cfg.behaviour.new_cost_to_serve = 1.0
-        return cfg
-
-    monkeypatch.setattr(experiments, "world", flat_world)
+    patch_world(monkeypatch, behaviour__spend_growth_max=1.0, behaviour__new_cost_to_serve=1.0)
     sf1 = experiments.npv_gain(TINY)[0]
     assert not sf1.passed
     key = next(k for k in sf1.conditions if k.startswith("profit per survivor rises"))

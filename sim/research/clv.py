@@ -1399,11 +1399,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _cli() -> int:
-    try:
-        return main()
-    except ConfigError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    from sim.cli import module_main
+
+    return module_main("clv")
 
 
 if __name__ == "__main__":

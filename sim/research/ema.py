@@ -951,10 +951,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from sim.cli import UserError
+    from sim.cli import module_main
 
-    try:
-        raise SystemExit(main())
-    except (ConfigError, UserError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(2) from None
+    raise SystemExit(module_main("ema"))

@@ -579,4 +579,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    from sim.cli import module_main
+
+    raise SystemExit(module_main("loops"))
