@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -184,6 +186,16 @@ def test_closed_form_npv_reproduces_the_retention_arithmetic():
     assert npv(0.05, 2 * m) / npv(0.1, 2 * m) - 1 == pytest.approx(5 / 9)
 
 
+def test_constant_hazard_gain_is_the_weekly_version_of_the_note():
+    """Weekly margins and weekly discounting give a little more than §2.1's annual form."""
+    g20, g10 = (experiments._constant_hazard_gain(d, d - 0.05, 0.10) for d in (0.2, 0.1))
+    assert 20.0 < g20 < 25.0 and 33.3 < g10 < 40.0
+    assert experiments._constant_hazard_gain(0.2, 0.2, 0.10) == 0.0
+    # Continuous-time limit: NPV ~ 1 / (ln(1 + r) - ln(1 - d)).
+    cont = (math.log(1.1) - math.log(0.8)) / (math.log(1.1) - math.log(0.85)) - 1
+    assert g20 == pytest.approx(100 * cont, abs=0.3)
+
+
 def test_ratio_gain_is_a_ratio_of_means_with_its_delta_interval():
     base = np.array([100.0, 120.0, 80.0, 110.0])
     cut = np.array([150.0, 170.0, 130.0, 160.0])
@@ -220,7 +232,7 @@ def test_zero_cut_gives_exactly_zero_gain(monkeypatch):
 def test_sf1_finds_a_five_point_cut_in_quick_mode():
     sf1 = experiments.npv_gain(QUICK)[0]
     assert sf1.fact.fact_id == "SF1"
-    assert sf1.conditions["the cut is 5 points (4.5-5.5) in both profiles"], sf1.detail
+    assert sf1.conditions["the cut is 5 points (4.5-5.5) in every profile"], sf1.detail
     key = "profit per survivor rises with tenure (year 5 >= 1.5 x year 2), and is flat"
     assert sf1.conditions[next(k for k in sf1.conditions if k.startswith(key))], sf1.detail
 
@@ -230,7 +242,7 @@ def test_inert_churn_multiplier_fails_sf1(monkeypatch):
     patch_world(monkeypatch, market__churn_multiplier=1.0)
     sf1 = experiments.npv_gain(TINY)[0]
     assert not sf1.passed
-    assert not sf1.conditions["the cut is 5 points (4.5-5.5) in both profiles"], sf1.detail
+    assert not sf1.conditions["the cut is 5 points (4.5-5.5) in every profile"], sf1.detail
 
 
 def test_no_tenure_effects_fail_sf1(monkeypatch):
