@@ -351,6 +351,18 @@ def spend_multiplier(tenure_weeks: Float, growth_max: float, scale_weeks: float)
     return growth_max - (growth_max - 1.0) * np.exp(-_f(tenure_weeks) / scale_weeks)
 
 
+def referred_spend_multiplier(tenure_weeks: Float, premium: float, scale_weeks: float) -> Float:
+    """Spend of a referred customer relative to a marketing-won one: a premium that erodes.
+
+    Referred customers start with a higher margin and the gap closes with tenure, while
+    their retention edge persists (Schmitt, Skiera & Van den Bulte 2011; SF32, §2.4).
+
+    >>> float(referred_spend_multiplier(0.0, 0.3, 52.0))
+    1.3
+    """
+    return 1.0 + premium * np.exp(-_f(tenure_weeks) / scale_weeks)
+
+
 def cost_to_serve_multiplier(tenure_weeks: Float, new_cost: float, scale_weeks: float) -> Float:
     """Staff time falls with tenure: c(t) = 1 + (c0 - 1) exp(-t / tau_c) (§2.3).
 

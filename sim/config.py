@@ -365,6 +365,23 @@ class BehaviourConfig:
         source="SF32",
         doc="persistent hazard factor of referred customers",
     )
+    referred_spend_premium: float = param(
+        0.3,
+        0,
+        5,
+        unit="share",
+        source="SF32",
+        doc="extra spend of a newly referred customer over a marketing-won one; it erodes "
+        "with tenure (Schmitt et al. 2011: the margin gap erodes, the retention gap persists)",
+    )
+    referred_premium_weeks: float = param(
+        52.0,
+        1,
+        1000,
+        unit="weeks",
+        source="SF32",
+        doc="time scale over which referred customers' spend premium erodes",
+    )
     negative_wom_reach: int = param(
         4,
         0,

@@ -492,6 +492,15 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
             cfg.behaviour.spend_growth_max,
             cfg.behaviour.spend_growth_weeks,
         )
+        b = cfg.behaviour
+        if b.referred_spend_premium > 0:
+            ref_idx = np.flatnonzero(c.referred[visitors])
+            spend_mult[ref_idx] *= self.tenure_curves(
+                chain.referred_spend_multiplier,
+                c.tenure_weeks[visitors[ref_idx]],
+                b.referred_spend_premium,
+                b.referred_premium_weeks,
+            )
         price = pricing.price_paid(
             cfg.pricing,
             c.tenure_weeks[visitors],
@@ -516,7 +525,6 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         c.failure_scar[visitors[f_idx]] += np.where(fixed, RECOVERED_SCAR, 1.0)
 
         # 7. Satisfaction and expectations move with disconfirmation (losses weigh more).
-        b = cfg.behaviour
         expect = c.expectation[visitors]
         d = chain.disconfirmation(experienced, expect, b.loss_weight)
         felt = chain.clip(experienced + c.satisfaction_bias[visitors], 0.0, 1.0)

@@ -263,3 +263,36 @@ def test_tenure_raises_profit_per_customer(baseline, ci, report_effect):
         f"{effect} (long {rates[:, 0].mean():.2f}, new {rates[:, 1].mean():.2f})",
     )
     assert effect.low > 0
+
+
+# ------------------------------------------------ f. referred customers spend more at first
+
+
+def spend_per_visit(ledger: pd.DataFrame, weeks: int, source: str) -> float:
+    """Revenue per visit over base spend, for customers won in the run's last 26 weeks.
+
+    All are in their first spell and young, so tenure pricing and spend growth are alike in
+    both groups; dividing by base spend removes who was won.
+    """
+    young = (
+        (ledger["status"] == "focal")
+        & (ledger["acquisitions"] == 1)
+        & (ledger["first_acquired_week"] >= weeks - 26)
+        & (ledger["referral_source"] == source)
+        & (ledger["visits"] > 0)
+    )
+    g = ledger[young]
+    return float((g["lifetime_revenue"] / g["base_spend"]).sum() / g["visits"].sum())
+
+
+def test_referred_customers_spend_more_at_first(baseline, ci, report_effect):
+    """SF32: referred customers' margin starts higher (``referred_spend_premium``)."""
+    rates = np.array(
+        [
+            [spend_per_visit(b.result.customers, WEEKS, s) for s in ("referral", "marketing")]
+            for b in baseline
+        ]
+    )
+    effect = ci(rates[:, 0] / rates[:, 1] - 1.0)
+    report_effect("f. spend per visit in the first 26 weeks, referred / marketing-won - 1", effect)
+    assert effect.low > 0

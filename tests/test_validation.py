@@ -189,7 +189,8 @@ def test_closed_form_npv_reproduces_the_retention_arithmetic():
 def test_constant_hazard_gain_is_the_weekly_version_of_the_note():
     """Weekly margins and weekly discounting give a little more than §2.1's annual form."""
     g20, g10 = (experiments._constant_hazard_gain(d, d - 0.05, 0.10) for d in (0.2, 0.1))
-    assert 20.0 < g20 < 25.0 and 33.3 < g10 < 40.0
+    assert 20.0 < g20 < 25.0
+    assert 33.3 < g10 < 40.0
     assert experiments._constant_hazard_gain(0.2, 0.2, 0.10) == 0.0
     # Continuous-time limit: NPV ~ 1 / (ln(1 + r) - ln(1 - d)).
     cont = (math.log(1.1) - math.log(0.8)) / (math.log(1.1) - math.log(0.85)) - 1

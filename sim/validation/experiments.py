@@ -1089,7 +1089,7 @@ def _constant_hazard_gain(d0: float, d1: float, rate: float) -> float:
     proportional to v / (1 - (1 - p) v). §2.1's annual form (margin at each year's end)
     gives a little less: +20% for 20% -> 15%, +33% for 10% -> 5%, against +23% and +37%.
     """
-    v = (1.0 + rate) ** (-1.0 / WEEKS_PER_YEAR)
+    v = float((1.0 + rate) ** (-1.0 / WEEKS_PER_YEAR))
 
     def npv(d: float) -> float:
         p = float(chain.weekly_probability(d))
