@@ -103,13 +103,18 @@ class CustomerKernel:
         )
         experienced = np.where(failed, quality * (1.0 - p.failure_severity), quality)
         price_v = pricing.price_paid(p.pricing, tenure_v, np.ones(v.size))
-        revenue = (
-            s.base_spend[v]
-            * self.curves(
-                chain.spend_multiplier, tenure_v, p.spend_growth_max, p.spend_growth_weeks
-            )
-            * price_v
+        spend_mult = self.curves(
+            chain.spend_multiplier, tenure_v, p.spend_growth_max, p.spend_growth_weeks
         )
+        if p.referred_spend_premium > 0:
+            ref = np.flatnonzero(s.referred[v])
+            spend_mult[ref] *= self.curves(
+                chain.referred_spend_multiplier,
+                tenure_v[ref],
+                p.referred_spend_premium,
+                p.referred_premium_weeks,
+            )
+        revenue = s.base_spend[v] * spend_mult * price_v
         f = np.flatnonzero(failed)
         fixed, recovery_cost = recovery.recover(
             p.recovery, p.recovery_cost_per_spend * revenue[f], u_recover[v[f]]

@@ -158,6 +158,10 @@ class PeerCustomer(mesa.Agent):  # type: ignore[misc]
         growth = p.spend_growth_max - (p.spend_growth_max - 1.0) * math.exp(
             -self.tenure_weeks / p.spend_growth_weeks
         )
+        if self.referred:
+            growth *= 1.0 + p.referred_spend_premium * math.exp(
+                -self.tenure_weeks / p.referred_premium_weeks
+            )
         revenue = self.base_spend * growth * price
         experienced, recovery_cost = quality, 0.0
         if u_fail < p_fail:

@@ -26,7 +26,8 @@ A customer of the firm
        ``chain.satisfaction_target``, expectation toward the experience; the firm's
        reputation moves toward the week's mean experience.
     4. **Books** (visitors): revenue ``base_spend x chain.spend_multiplier(tenure) x
-       pricing.price_paid(tenure)``; cost = materials + the week's labour bill shared
+       pricing.price_paid(tenure)`` (x ``chain.referred_spend_multiplier(tenure)`` for a
+       referred customer); cost = materials + the week's labour bill shared
        in proportion to staff time needed (``standard_hours x cost_to_serve x
        chain.cost_to_serve_multiplier(tenure)``) + recovery cost; lifetime revenue,
        cost and value discounted to the week of acquisition; the value score.
@@ -114,6 +115,8 @@ class UpdateParams:
     # Books.
     spend_growth_max: float
     spend_growth_weeks: float
+    referred_spend_premium: float
+    referred_premium_weeks: float
     pricing: PricingConfig
     standard_hours_per_visit: float
     new_cost_to_serve: float
@@ -182,6 +185,8 @@ class UpdateParams:
             story_decay=math.exp(-1.0 / b.scar_memory_weeks),
             spend_growth_max=b.spend_growth_max,
             spend_growth_weeks=b.spend_growth_weeks,
+            referred_spend_premium=b.referred_spend_premium,
+            referred_premium_weeks=b.referred_premium_weeks,
             pricing=cfg.pricing,
             standard_hours_per_visit=o.standard_hours_per_visit,
             new_cost_to_serve=b.new_cost_to_serve,
