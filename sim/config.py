@@ -595,14 +595,24 @@ class WorkforceConfig:
         doc="perk spend per head for ~63% of the effect",
     )
     workload_effect: float = param(
-        0.5,
+        0.1,
         0,
         5,
         unit="satisfaction",
-        source="§2.6",
-        doc="satisfaction lost per unit of overload",
+        source="§2.6 SF27 (calibrated: Aiken et al. 2002, +1 patient per nurse ~ +20% load "
+        "-> job dissatisfaction OR 1.15)",
+        doc="satisfaction lost per unit of overload (x quit sensitivity 8: quit hazard x1.17 "
+        "at 20% overload)",
     )
-    fatigue_effect: float = param(0.3, 0, 5, unit="satisfaction", source="§2.6")
+    fatigue_effect: float = param(
+        0.05,
+        0,
+        5,
+        unit="satisfaction",
+        source="§2.6 SF27 (calibrated with quit_fatigue_effect: Stimpfel et al. 2012, "
+        "Dall'Ora et al. 2015, long shifts -> intent to leave OR 1.3-2.6)",
+        doc="satisfaction lost at full fatigue (sustained maximal overtime)",
+    )
     insecurity_effect: float = param(
         0.05,
         0,
@@ -630,7 +640,15 @@ class WorkforceConfig:
     quit_satisfaction_sensitivity: float = param(
         8.0, 0, 50, unit="log-hazard per satisfaction", source="§2.5"
     )
-    quit_fatigue_effect: float = param(1.0, 0, 20, unit="log-hazard at full fatigue", source="§2.6")
+    quit_fatigue_effect: float = param(
+        0.3,
+        0,
+        20,
+        unit="log-hazard at full fatigue",
+        source="§2.6 SF27 (calibrated: with fatigue_effect, quit hazard x2 at full fatigue; "
+        "Stimpfel et al. 2012, Dall'Ora et al. 2015: intent to leave OR 1.3-2.6)",
+        doc="direct rise in the quit hazard at full fatigue, on top of the satisfaction route",
+    )
     survivor_quit_effect: float = param(
         0.5,
         0,
