@@ -20,6 +20,7 @@ from numpy.typing import NDArray
 
 from sim import chain
 from sim.config import SimConfig, StaffingKind
+from sim.experiments.analysis import t_interval
 from sim.model import ServiceProfitChainModel
 from sim.policies import acquisition
 from sim.results import collect, top_share_of_profit
@@ -251,8 +252,6 @@ def _plot_points(
     ylabel: str = "",
 ) -> None:
     """Replication values per group, their mean and 95% CI, the band or theory."""
-    from sim.experiments.analysis import t_interval
-
     for i, (name, values) in enumerate(groups.items()):
         jitter = np.linspace(-0.12, 0.12, values.size) if values.size > 1 else np.zeros(1)
         ax.scatter(i + jitter, values, s=12, alpha=0.5, color="tab:blue")
@@ -1053,8 +1052,13 @@ NPV_PROFILES: dict[str, NpvProfile] = {
     ),
     # §2.1's setting: flat margin, A = 0 and one constant hazard for everybody, at both of
     # the note's starting rates (20% -> 15%: +20%; 10% -> 5%: +33%).
-    "constant hazard 20%": NpvProfile({}, with_acquisition=False, constant_hazard=0.20),
-    "constant hazard 10%": NpvProfile({}, with_acquisition=False, constant_hazard=0.10),
+    # Paired seeds and one hazard for all make these precise: 5 replications suffice.
+    "constant hazard 20%": NpvProfile(
+        {}, with_acquisition=False, constant_hazard=0.20, seed_factor=0.5
+    ),
+    "constant hazard 10%": NpvProfile(
+        {}, with_acquisition=False, constant_hazard=0.10, seed_factor=0.5
+    ),
 }
 
 
@@ -1616,7 +1620,10 @@ def recovery(scale: Scale) -> list[Check]:
             sat_gap,
             seconds=secs,
             conditions={
-                "retention after a fixed failure not above no failure": bool(kept_gap.mean() <= 0),
+                # "n.s. on repurchase": the gap's CI must not lie above 0. (Asking for a mean
+                # <= 0 made a true null effect fail half the time.)
+                "retention after a fixed failure not significantly above no failure (95% CI "
+                "lower bound <= 0)": bool(t_interval(kept_gap)[1] <= 0),
                 "unfixed failures clearly worse in satisfaction and retention": bool(
                     unfixed_sat.mean() < sat_gap.mean() and unfixed_kept.mean() < 0
                 ),
