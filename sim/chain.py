@@ -269,26 +269,62 @@ def p_recovery(
 # ------------------------------------------------------------- customer side
 
 
-def disconfirmation(quality: Float, expectation: Float, loss_weight: float) -> Float:
-    """Experience minus expectation, losses weighted more than gains (SF10, SF11).
+def disconfirmation(
+    quality: Float,
+    expectation: Float,
+    loss_weight: float,
+    adequate_gap: float = 0.0,
+    desired_gap: float = 0.0,
+) -> Float:
+    """Experience outside the zone of tolerance, losses weighted more than gains (SF10, SF11).
+
+    Service between the adequate level (``adequate_gap`` below what the customer expects)
+    and the desired level (``desired_gap`` above it) is simply accepted: it confirms
+    rather than disconfirms (the zone of tolerance, Zeithaml, Berry & Parasuraman 1993;
+    Johnston 1995). Only the part outside the zone counts: a shortfall below the adequate
+    level, weighted by ``loss_weight``, or an excess over the desired level. With a desired
+    level further above expectations than the adequate level is below them, merely good
+    service rarely delights while poor service disappoints (Dixon, Freeman & Toman 2010).
 
     >>> float(disconfirmation(0.7, 0.8, 2.0)), float(disconfirmation(0.9, 0.8, 2.0))
     (-0.2, 0.1)
+    >>> float(disconfirmation(0.7, 0.8, 2.0, 0.02, 0.05))
+    -0.16
+    >>> float(disconfirmation(0.84, 0.8, 2.0, 0.02, 0.05))
+    0.0
     """
     d = _f(quality) - _f(expectation)
+    d = np.where(d < 0, np.minimum(d + adequate_gap, 0.0), np.maximum(d - desired_gap, 0.0))
     return np.round(np.where(d < 0, loss_weight * d, d), 12)
 
 
-def satisfaction_target(quality: Float, weighted_disconfirmation: Float, weight: float) -> Float:
-    """Where one encounter pulls satisfaction: quality, shifted by disconfirmation.
+def satisfaction_target(level: Float, weighted_disconfirmation: Float, weight: float) -> Float:
+    """Where one encounter pulls satisfaction: ``level``, shifted by disconfirmation.
 
-    ``tanh`` gives diminishing sensitivity at the extremes (SF10).
+    ``level`` is the satisfaction the customer brings to the encounter, relaxed toward their
+    adaptation level (``adaptation_level``): the encounter moves satisfaction from where it
+    is, by its disconfirmation alone (Oliver 1980). ``tanh`` gives diminishing sensitivity
+    at the extremes (SF10).
 
     >>> float(satisfaction_target(0.8, 0.0, 0.8))
     0.8
     """
     shift = 0.5 * np.tanh(2.0 * weight * _f(weighted_disconfirmation))
-    return clip(_f(quality) + shift, 0.0, 1.0)
+    return clip(_f(level) + shift, 0.0, 1.0)
+
+
+def adaptation_level(expectation: Float, bias: Float) -> Float:
+    """Where satisfaction settles between encounters: expectation as the customer feels it.
+
+    Oliver (1980): satisfaction is an adaptation level, set by expectations, plus the
+    disconfirmation of the latest encounters, which fades with time ("satisfaction soon
+    decays into one's overall attitude", Oliver 1981). ``bias`` is the customer's
+    persistent offset in how service is felt.
+
+    >>> float(adaptation_level(0.85, 0.05)), float(adaptation_level(0.98, 0.05))
+    (0.9, 1.0)
+    """
+    return clip(_f(expectation) + _f(bias), 0.0, 1.0)
 
 
 def smooth(stock: Float, target: Float, weight: Float) -> Float:

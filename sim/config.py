@@ -189,13 +189,47 @@ class MarketConfig:
 class BehaviourConfig:
     """How customers turn experiences into satisfaction, loyalty and word of mouth."""
 
+    # Satisfaction is an adaptation level plus disconfirmation (Oliver 1980, 1981): between
+    # encounters it relaxes toward the level (expectation as the customer feels it) as
+    # episodes fade; an encounter moves it only by the part of the experience outside the
+    # zone of tolerance (Zeithaml, Berry & Parasuraman 1993). Service that merely meets
+    # expectations leaves satisfaction where it is, a shortfall lowers it, and only service
+    # beyond the desired level raises it, so contacts mostly hurt while time heals (SF11,
+    # Dixon, Freeman & Toman 2010). The three new rows were set for SF11 with the rest of the
+    # world held where it was under the classic rule (smoothing toward the quality felt):
+    # satisfaction mean and spread, churn and NPS of the default world (docs/validation.md).
     satisfaction_smoothing: float = param(
         0.05,
         0,
         1,
         unit="weight/encounter",
         source="§2.2",
-        doc="how far one encounter moves the satisfaction stock",
+        doc="share of an encounter's disconfirmation shift that satisfaction takes on",
+    )
+    satisfaction_relaxation: float = param(
+        0.015,
+        0,
+        1,
+        unit="weight/week",
+        source="SF11 §2.2 (Oliver 1980, 1981)",
+        doc="weekly relaxation of satisfaction toward the adaptation level (expectation + "
+        "personal bias) as episodes fade; 0: they never fade",
+    )
+    adequate_gap: float = param(
+        0.02,
+        0,
+        1,
+        unit="quality",
+        source="SF11 (Zeithaml, Berry & Parasuraman 1993)",
+        doc="how far below expectation service may fall and still be accepted (adequate level)",
+    )
+    desired_gap: float = param(
+        0.05,
+        0,
+        1,
+        unit="quality",
+        source="SF11 (Zeithaml et al. 1993; Dixon et al. 2010)",
+        doc="how far above expectation service must be to raise satisfaction (desired level)",
     )
     expectation_adaptation: float = param(
         0.05,
@@ -213,8 +247,11 @@ class BehaviourConfig:
         source="§2.2",
         doc="satisfaction response to experience above or below expectation",
     )
+    # 1.5, down from 2.0 under the classic rule: the zone of tolerance, narrower below
+    # expectation than above it, now carries part of the asymmetry, so an encounter 0.1
+    # below expectation still moves satisfaction ~2.4x as far as one 0.1 above (SF10).
     loss_weight: float = param(
-        2.0,
+        1.5,
         1,
         5,
         unit="multiplier",

@@ -525,10 +525,20 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         c.failure_scar[visitors[f_idx]] += np.where(fixed, RECOVERED_SCAR, 1.0)
 
         # 7. Satisfaction and expectations move with disconfirmation (losses weigh more).
+        # Satisfaction is an adaptation level plus disconfirmation (Oliver 1980, 1981). Week
+        # by week past episodes fade and every customer's satisfaction relaxes toward the
+        # level, what they expect of the firm as they feel it; an encounter then moves it
+        # from where it is by the part of the experience outside the zone of tolerance
+        # (Zeithaml, Berry & Parasuraman 1993), so meeting expectations changes nothing and
+        # contacts hurt more often than they help (SF11, §2.2).
+        c.satisfaction[focal] = chain.smooth(
+            c.satisfaction[focal],
+            chain.adaptation_level(c.expectation[focal], c.satisfaction_bias[focal]),
+            b.satisfaction_relaxation,
+        )
         expect = c.expectation[visitors]
-        d = chain.disconfirmation(experienced, expect, b.loss_weight)
-        felt = chain.clip(experienced + c.satisfaction_bias[visitors], 0.0, 1.0)
-        target = chain.satisfaction_target(felt, d, b.disconfirmation_weight)
+        d = chain.disconfirmation(experienced, expect, b.loss_weight, b.adequate_gap, b.desired_gap)
+        target = chain.satisfaction_target(c.satisfaction[visitors], d, b.disconfirmation_weight)
         c.satisfaction[visitors] = chain.smooth(
             c.satisfaction[visitors], target, b.satisfaction_smoothing
         )

@@ -110,7 +110,8 @@ def test_whale_curve_needs_heterogeneity(monkeypatch):
 def test_contacts_count_loyalty_moves_from_the_model():
     """When every encounter fails, contacts lower loyalty far more often than they raise it.
 
-    (Only failures fixed by a recovery can still raise satisfaction.)
+    (Only a failure fixed by a recovery that lifts the experience past the desired level could
+    still raise satisfaction, so the count of raising contacts may well be 0.)
     """
     cfg = experiments.world(
         1_000,
@@ -121,7 +122,8 @@ def test_contacts_count_loyalty_moves_from_the_model():
     )
     row = experiments._run_contacts(cfg, 1)
     assert row["contacts"] > 100
-    assert row["ratio_box"] > 4
+    assert row["down_box"] > 0
+    assert row["down_box"] > 4 * row["up_box"]
     assert row["fell"] > row["rose"]
     sf11 = experiments.contacts(QUICK)[0]
     assert sf11.fact.fact_id == "SF11"

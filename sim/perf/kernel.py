@@ -127,10 +127,14 @@ class CustomerKernel:
         s.failure_scar[v[f]] += np.where(fixed, RECOVERED_SCAR, 1.0)
 
         # 3. Satisfaction, expectation and reputation.
+        s.satisfaction[focal] = chain.smooth(
+            s.satisfaction[focal],
+            chain.adaptation_level(s.expectation[focal], s.satisfaction_bias[focal]),
+            p.satisfaction_relaxation,
+        )
         expect = s.expectation[v]
-        d = chain.disconfirmation(experienced, expect, p.loss_weight)
-        felt = np.clip(experienced + s.satisfaction_bias[v], 0.0, 1.0)
-        target = chain.satisfaction_target(felt, d, p.disconfirmation_weight)
+        d = chain.disconfirmation(experienced, expect, p.loss_weight, p.adequate_gap, p.desired_gap)
+        target = chain.satisfaction_target(s.satisfaction[v], d, p.disconfirmation_weight)
         s.satisfaction[v] = chain.smooth(s.satisfaction[v], target, p.satisfaction_smoothing)
         s.expectation[v] = chain.smooth(expect, experienced, p.expectation_adaptation)
         if v.size:

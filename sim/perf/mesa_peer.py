@@ -104,7 +104,11 @@ class PeerCustomer(mesa.Agent):  # type: ignore[misc]
         self.value_score *= 1.0 - VALUE_SCORE_WEIGHT
         # 1. Visit.
         sow = 1.0 - p.share_of_wallet_slope * (1.0 - self.satisfaction)
-        if u_visit < self.visit_probability * sow:
+        visiting = u_visit < self.visit_probability * sow
+        # Episodes fade: satisfaction relaxes toward the adaptation level (step 3).
+        level = _clip01(self.expectation + self.satisfaction_bias)
+        self.satisfaction += p.satisfaction_relaxation * (level - self.satisfaction)
+        if visiting:
             self._encounter(model, p, noise, u_fail, u_recover)
         # W1. A promoter may refer a contact.
         if self.satisfaction >= p.referral_intent and self.random.random() < p.p_refer:
@@ -178,9 +182,9 @@ class PeerCustomer(mesa.Agent):  # type: ignore[misc]
                 self._tell_stories(model, p)  # W2. an unfixed failure
         # 3. Satisfaction and expectation.
         d = experienced - self.expectation
+        d = min(d + p.adequate_gap, 0.0) if d < 0 else max(d - p.desired_gap, 0.0)
         d = round(p.loss_weight * d if d < 0 else d, 12)
-        felt = _clip01(experienced + self.satisfaction_bias)
-        target = _clip01(felt + 0.5 * math.tanh(2.0 * p.disconfirmation_weight * d))
+        target = _clip01(self.satisfaction + 0.5 * math.tanh(2.0 * p.disconfirmation_weight * d))
         self.satisfaction += p.satisfaction_smoothing * (target - self.satisfaction)
         self.expectation += p.expectation_adaptation * (experienced - self.expectation)
         # 4. Books (labour is settled once the week's total need is known).

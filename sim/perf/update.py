@@ -21,9 +21,10 @@ A customer of the firm
        experience by ``failure_severity``; the recovery policy (``recovery.recover``) may
        fix it (experience back to ``max(quality, expectation) + bonus``, half a scar)
        or not (a whole scar); every customer's scar decays.
-    3. **Satisfaction** (visitors): disconfirmation with losses weighted
-       (``chain.disconfirmation``), satisfaction smoothed toward
-       ``chain.satisfaction_target``, expectation toward the experience; the firm's
+    3. **Satisfaction**: every customer's satisfaction relaxes toward their adaptation
+       level (``chain.adaptation_level``); a visitor's then moves by the disconfirmation
+       outside the zone of tolerance, losses weighted (``chain.disconfirmation``,
+       ``chain.satisfaction_target``), expectation toward the experience; the firm's
        reputation moves toward the week's mean experience.
     4. **Books** (visitors): revenue ``base_spend x chain.spend_multiplier(tenure) x
        pricing.price_paid(tenure)`` (x ``chain.referred_spend_multiplier(tenure)`` for a
@@ -97,6 +98,9 @@ class UpdateParams:
     loss_weight: float
     disconfirmation_weight: float
     satisfaction_smoothing: float
+    satisfaction_relaxation: float
+    adequate_gap: float
+    desired_gap: float
     expectation_adaptation: float
     reputation_weight: float
     # Word of mouth.
@@ -169,6 +173,9 @@ class UpdateParams:
             loss_weight=b.loss_weight,
             disconfirmation_weight=b.disconfirmation_weight,
             satisfaction_smoothing=b.satisfaction_smoothing,
+            satisfaction_relaxation=b.satisfaction_relaxation,
+            adequate_gap=b.adequate_gap,
+            desired_gap=b.desired_gap,
             expectation_adaptation=b.expectation_adaptation,
             reputation_weight=1.0 / o.reputation_weeks,
             network_degree=m.network_degree,

@@ -560,7 +560,10 @@ def _run_contacts(cfg: SimConfig, seed: int) -> Row:
     change in the customer's satisfaction over that week, read off the model's state
     before and after the step. Visits in a week in which the customer also heard a
     negative story (their ``negative_stories`` rose) or was won again are left out, so
-    the change is the encounter's alone (step 7 of the model).
+    the change is the encounter's alone (step 7 of the model). Satisfaction also relaxes
+    toward the customer's adaptation level every week, contact or not
+    (``behaviour.satisfaction_relaxation``); the encounter's effect is measured against
+    that week's relaxation alone, the state the customer would have been in without it.
     """
     model = ServiceProfitChainModel(cfg, rng=seed)
     c = model.customers
@@ -568,8 +571,11 @@ def _run_contacts(cfg: SimConfig, seed: int) -> Row:
     down = dict.fromkeys(LOYALTY_STATES, 0)
     up = dict.fromkeys(LOYALTY_STATES, 0)
     contacts = excluded = fell = rose = 0
+    relax = cfg.behaviour.satisfaction_relaxation
     for _ in range(cfg.run.weeks):
         sat, visits = c.satisfaction.copy(), c.lifetime_visits.copy()
+        level = chain.adaptation_level(c.expectation, c.satisfaction_bias)
+        sat = np.asarray(chain.smooth(sat, level, relax))
         stories, won = c.negative_stories.copy(), c.acquisitions.copy()
         model.step()
         visited = c.lifetime_visits > visits
@@ -1801,12 +1807,14 @@ def _asymmetry_ratio(cfg: SimConfig, seed: int) -> float:
     model = ServiceProfitChainModel(cfg, rng=seed)
     c, b = model.customers, cfg.behaviour
     rows = np.flatnonzero(c.firm == FOCAL)
-    expect, sat = c.expectation[rows], c.satisfaction[rows]
+    expect = c.expectation[rows]
+    # The week's relaxation toward the adaptation level comes first, as in step 7.
+    level = chain.adaptation_level(expect, c.satisfaction_bias[rows])
+    sat = np.asarray(chain.smooth(c.satisfaction[rows], level, b.satisfaction_relaxation))
 
     def after(quality: Values) -> Values:
-        d = chain.disconfirmation(quality, expect, b.loss_weight)
-        felt = np.clip(quality + c.satisfaction_bias[rows], 0.0, 1.0)
-        target = chain.satisfaction_target(felt, d, b.disconfirmation_weight)
+        d = chain.disconfirmation(quality, expect, b.loss_weight, b.adequate_gap, b.desired_gap)
+        target = chain.satisfaction_target(sat, d, b.disconfirmation_weight)
         out: Values = np.asarray(chain.smooth(sat, target, b.satisfaction_smoothing))
         return out
 
