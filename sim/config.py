@@ -274,6 +274,15 @@ class BehaviourConfig:
         source="SF10",
         doc="spread of s0 across customers (some are hard to please)",
     )
+    satisfaction_bias_mean: float = param(
+        0.0,
+        -0.5,
+        0.5,
+        unit="satisfaction",
+        source="§2.8 (ACSI levels by industry)",
+        doc="mean of the personal offset in how service quality is felt: where satisfaction "
+        "sits on the survey scales (boxes, likelihood to recommend) for a given quality",
+    )
     satisfaction_bias_sd: float = param(
         0.05,
         0,

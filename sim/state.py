@@ -130,7 +130,10 @@ def new_population(cfg: SimConfig, rng: np.random.Generator) -> CustomerState:
     # Existing customers start where a steady state would have them: expectations at
     # the quality a rested, experienced, normally loaded staff delivers.
     # Some people are harder to please than others, persistently (SF10).
-    bias = rng.normal(0.0, b.satisfaction_bias_sd, n) if b.satisfaction_bias_sd > 0 else np.zeros(n)
+    # Mean added after the draw, so every mean shares the same draws (paired comparisons).
+    sd = b.satisfaction_bias_sd
+    spread = rng.normal(0.0, sd, n) if sd > 0 else np.zeros(n)
+    bias = b.satisfaction_bias_mean + spread
     q0 = baseline_quality(cfg)
     satisfaction = np.clip(rng.normal(q0, 0.03, n) + bias, 0.0, 1.0)
     expectation = np.clip(rng.normal(q0, 0.02, n), 0.0, 1.0)
