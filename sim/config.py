@@ -371,12 +371,13 @@ class BehaviourConfig:
         doc="how much visit frequency falls with dissatisfaction",
     )
     referral_intent_satisfaction: float = param(
-        9 / 11,
+        0.845,
         0,
         1,
         unit="satisfaction",
-        source="SF33",
-        doc="satisfaction at which a customer is a promoter (likelihood to recommend 9-10)",
+        source="SF32",
+        doc="satisfaction at which a customer intends to refer (only they refer); calibrated "
+        "so 68-81% of customers intend, as in Kumar et al. 2007",
     )
     detractor_satisfaction: float = param(
         7 / 11,
@@ -387,12 +388,13 @@ class BehaviourConfig:
         doc="satisfaction below which a customer is a detractor (0-6)",
     )
     referrals_per_promoter_year: float = param(
-        0.4,
+        0.49,
         0,
         52,
         unit="1/year",
         source="SF32",
-        doc="actual referrals a promoter makes per year (most intentions are never acted on)",
+        doc="actual referrals a customer who intends to refer makes per year (most "
+        "intentions are never acted on)",
     )
     referral_conversion: float = param(
         0.15,
@@ -1009,7 +1011,7 @@ class FeedbackConfig:
     )
     referrals: bool = _link(
         "SF32 §2.4",
-        "promoters' referrals are held at the week-0 number of promoters",
+        "referrals are held at the week-0 number of customers who intend to refer",
     )
     negative_word_of_mouth: bool = _link(
         "§2.4 §3 TARP",

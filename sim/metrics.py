@@ -55,7 +55,7 @@ WEEKLY_METRICS: dict[str, str] = {
     "reputation": "market's smoothed perception of the firm's quality",
     "failures": "failed encounters",
     "recoveries": "failures fixed on the spot",
-    "referrals": "referrals made by promoters",
+    "referrals": "referrals made by customers who intend to refer",
     "negative_stories": "negative stories told",
     "revenue": "revenue",
     **{line: line.removeprefix("cost_").replace("_", " ") + " cost" for line in COST_LINES},

@@ -105,7 +105,7 @@ class FeedbackBaseline:
     overtime_load: float
     job_insecurity: float
     reputation: float
-    promoters: int
+    intenders: int
     storytellers: float
 
 
@@ -285,7 +285,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
             overtime_load=flows.get("overtime_load", 0.0),
             job_insecurity=self.job_insecurity,
             reputation=self.reputation,
-            promoters=int(
+            intenders=int(
                 np.count_nonzero(
                     focal & (c.satisfaction >= cfg.behaviour.referral_intent_satisfaction)
                 )
@@ -596,7 +596,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
             )
             emp.encounters[: emp.size] += served
 
-        # 10. Word of mouth: angry customers tell several contacts; promoters refer.
+        # 10. Word of mouth: angry customers tell several contacts; intending customers refer.
         storytellers = visitors[f_idx[~fixed]]
         wom = self.streams["word_of_mouth"]
         c.negative_stories *= math.exp(-1.0 / b.scar_memory_weeks)
@@ -1061,14 +1061,14 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         cfg, c = self.config, self.customers
         b = cfg.behaviour
         degree = self.contacts.shape[1]
-        promoters = focal[c.satisfaction[focal] >= b.referral_intent_satisfaction]
-        if degree == 0 or promoters.size == 0:
+        intenders = focal[c.satisfaction[focal] >= b.referral_intent_satisfaction]
+        if degree == 0 or intenders.size == 0:
             return 0, np.zeros(0, dtype=np.int64)
         p_refer = chain.weekly_rate(b.referrals_per_promoter_year)
         if not self.feedback.referrals:
-            # As many referrals, on average, as the week-0 promoters made.
-            p_refer = np.minimum(1.0, p_refer * self.feedback_baseline.promoters / promoters.size)
-        acting = promoters[wom.random(promoters.size) < p_refer]
+            # As many referrals, on average, as the week-0 intenders made.
+            p_refer = np.minimum(1.0, p_refer * self.feedback_baseline.intenders / intenders.size)
+        acting = intenders[wom.random(intenders.size) < p_refer]
         targets = self.contacts[acting, wom.integers(0, degree, acting.size)].astype(np.int64)
         eligible = c.firm[targets] != FOCAL
         targets, referrers = targets[eligible], acting[eligible]

@@ -300,10 +300,10 @@ class CustomerKernel:
     def _referrals(self, focal: I64) -> int:
         """Promoters refer one contact each at their weekly rate; return the wins."""
         p, s, degree = self.params, self.state, self.contacts.shape[1]
-        promoters = focal[s.satisfaction[focal] >= p.referral_intent]
-        if degree == 0 or promoters.size == 0:
+        intenders = focal[s.satisfaction[focal] >= p.referral_intent]
+        if degree == 0 or intenders.size == 0:
             return 0
-        acting = promoters[self.rng.random(promoters.size) < p.p_refer]
+        acting = intenders[self.rng.random(intenders.size) < p.p_refer]
         targets = self.contacts[acting, self.rng.integers(0, degree, acting.size)].astype(np.intp)
         eligible = s.firm[targets] != FOCAL
         targets, referrers = targets[eligible], acting[eligible]

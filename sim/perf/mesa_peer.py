@@ -110,7 +110,7 @@ class PeerCustomer(mesa.Agent):  # type: ignore[misc]
         self.satisfaction += p.satisfaction_relaxation * (level - self.satisfaction)
         if visiting:
             self._encounter(model, p, noise, u_fail, u_recover)
-        # W1. A promoter may refer a contact.
+        # W1. A customer who intends to refer may refer a contact.
         if self.satisfaction >= p.referral_intent and self.random.random() < p.p_refer:
             self._refer(model, p)
         # 5. Defection.

@@ -39,7 +39,7 @@ A customer of the firm
        part picks a rival by a logit choice (Gumbel draws), the others become prospects.
 
 Word of mouth, over the model's small-world contact network
-    W1. **Referrals** (before defection): promoters (satisfaction at or above the referral
+    W1. **Referrals** (before defection): intenders (satisfaction at or above the referral
         intent) refer at their weekly rate to one random contact; a contact who is not a
         customer converts with ``referral_conversion`` (times ``exp(-switching_cost)`` for a
         rival's customer) and joins at once as a referred customer (a lower hazard).
