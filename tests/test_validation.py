@@ -130,11 +130,12 @@ def test_contacts_count_loyalty_moves_from_the_model():
     assert np.isfinite(sf11.mean)
 
 
-def test_referral_act_and_conversion_pass_in_quick_mode():
-    """SF32's act rate and conversion come out of the model's referral stage."""
+def test_referral_intent_act_and_conversion_pass_in_quick_mode():
+    """SF32's intent, act rate and conversion come out of the model's referral stage."""
     sf32 = experiments.referrals(QUICK)[0]
     assert sf32.fact.fact_id == "SF32"
     assert sf32.in_range, text_table([sf32])
+    assert sf32.conditions["intent 68-81%"], sf32.detail
     assert sf32.conditions["conversion of referred prospects 10-15%"], sf32.detail
 
 
@@ -144,6 +145,8 @@ def test_referral_act_and_conversion_pass_in_quick_mode():
         ("referrals_per_promoter_year", 0.0, None),  # nobody acts: act 0%
         ("referral_conversion", 0.0, "conversion of referred prospects 10-15%"),
         ("referral_intent_satisfaction", 0.99, "intent 68-81%"),  # nearly nobody intends
+        # Intent read as the NPS promoter cut (LTR >= 9): ~92% of this base intends.
+        ("referral_intent_satisfaction", 9 / 11, "intent 68-81%"),
     ],
 )
 def test_broken_referral_stage_fails_sf32(monkeypatch, field, value, condition):
