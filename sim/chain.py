@@ -336,6 +336,15 @@ def smooth(stock: Float, target: Float, weight: Float) -> Float:
     return stock + weight * (target - stock)
 
 
+def relax(satisfaction: Float, expectation: Float, bias: Float, relaxation: float) -> Float:
+    """A week of fading: satisfaction moves toward the adaptation level (Oliver 1981).
+
+    >>> float(relax(0.7, 0.85, 0.05, 0.5))
+    0.8
+    """
+    return smooth(satisfaction, adaptation_level(expectation, bias), relaxation)
+
+
 def defection_per_year(
     satisfaction: Float,
     threshold: Float,

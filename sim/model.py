@@ -531,9 +531,10 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         # from where it is by the part of the experience outside the zone of tolerance
         # (Zeithaml, Berry & Parasuraman 1993), so meeting expectations changes nothing and
         # contacts hurt more often than they help (SF11, §2.2).
-        c.satisfaction[focal] = chain.smooth(
+        c.satisfaction[focal] = chain.relax(
             c.satisfaction[focal],
-            chain.adaptation_level(c.expectation[focal], c.satisfaction_bias[focal]),
+            c.expectation[focal],
+            c.satisfaction_bias[focal],
             b.satisfaction_relaxation,
         )
         expect = c.expectation[visitors]

@@ -127,9 +127,10 @@ class CustomerKernel:
         s.failure_scar[v[f]] += np.where(fixed, RECOVERED_SCAR, 1.0)
 
         # 3. Satisfaction, expectation and reputation.
-        s.satisfaction[focal] = chain.smooth(
+        s.satisfaction[focal] = chain.relax(
             s.satisfaction[focal],
-            chain.adaptation_level(s.expectation[focal], s.satisfaction_bias[focal]),
+            s.expectation[focal],
+            s.satisfaction_bias[focal],
             p.satisfaction_relaxation,
         )
         expect = s.expectation[v]
@@ -298,7 +299,7 @@ class CustomerKernel:
         return int(wins.size)
 
     def _referrals(self, focal: I64) -> int:
-        """Promoters refer one contact each at their weekly rate; return the wins."""
+        """Intenders refer one contact each at their weekly rate; return the wins."""
         p, s, degree = self.params, self.state, self.contacts.shape[1]
         intenders = focal[s.satisfaction[focal] >= p.referral_intent]
         if degree == 0 or intenders.size == 0:

@@ -574,8 +574,7 @@ def _run_contacts(cfg: SimConfig, seed: int) -> Row:
     relax = cfg.behaviour.satisfaction_relaxation
     for _ in range(cfg.run.weeks):
         sat, visits = c.satisfaction.copy(), c.lifetime_visits.copy()
-        level = chain.adaptation_level(c.expectation, c.satisfaction_bias)
-        sat = np.asarray(chain.smooth(sat, level, relax))
+        sat = np.asarray(chain.relax(sat, c.expectation, c.satisfaction_bias, relax))
         stories, won = c.negative_stories.copy(), c.acquisitions.copy()
         model.step()
         visited = c.lifetime_visits > visits
@@ -1811,8 +1810,11 @@ def _asymmetry_ratio(cfg: SimConfig, seed: int) -> float:
     rows = np.flatnonzero(c.firm == FOCAL)
     expect = c.expectation[rows]
     # The week's relaxation toward the adaptation level comes first, as in step 7.
-    level = chain.adaptation_level(expect, c.satisfaction_bias[rows])
-    sat = np.asarray(chain.smooth(c.satisfaction[rows], level, b.satisfaction_relaxation))
+    sat = np.asarray(
+        chain.relax(
+            c.satisfaction[rows], expect, c.satisfaction_bias[rows], b.satisfaction_relaxation
+        )
+    )
 
     def after(quality: Values) -> Values:
         d = chain.disconfirmation(quality, expect, b.loss_weight, b.adequate_gap, b.desired_gap)
