@@ -16,15 +16,14 @@ from typing import overload
 import numpy as np
 from numpy.typing import NDArray
 
+from sim.units import WEEKS_PER_YEAR
+
 type Float = float | NDArray[np.float64]
 
 
 def _f(x: object) -> NDArray[np.float64]:
     """View scalars and arrays alike as float arrays (keeps the links' types exact)."""
     return np.asarray(x, dtype=np.float64)
-
-
-WEEKS_PER_YEAR = 52.0
 
 
 @overload
@@ -415,6 +414,18 @@ def cost_to_serve_multiplier(tenure_weeks: Float, new_cost: float, scale_weeks: 
     1.6
     """
     return 1.0 + (new_cost - 1.0) * np.exp(-_f(tenure_weeks) / scale_weeks)
+
+
+def visit_chance(visit_probability: Float, satisfaction: Float, slope: float) -> Float:
+    """Chance of a visit this week: the habitual rate, lower when dissatisfied.
+
+    Share of wallet falls linearly with dissatisfaction (Keiningham et al. 2003 find
+    satisfaction raises share of wallet; the slope is an assumption).
+
+    >>> float(visit_chance(0.5, 1.0, 0.3)), float(visit_chance(0.5, 0.0, 0.3))
+    (0.5, 0.35)
+    """
+    return visit_probability * (1.0 - slope * (1.0 - satisfaction))
 
 
 def likelihood_to_recommend(satisfaction: Float) -> NDArray[np.int64]:

@@ -38,6 +38,34 @@ __all__ = [
 ]
 
 POLICY_GROUPS = ("service", "staffing", "hr", "recovery", "acquisition", "pricing")
+# World conditions an outside event may change mid-run (``ServiceProfitChainModel.shock``).
+WORLD_GROUPS = ("market", "behaviour", "operations", "workforce", "competitors")
+# Fields used only when the world is made (the population, its network, the initial
+# staff and rivals): changing them mid-run would change nothing, so it is refused.
+FIXED_AT_START = frozenset(
+    {
+        "market.n_customers",
+        "market.focal_share",
+        "market.competitor_share",
+        "market.spend_median",
+        "market.spend_sigma",
+        "market.visits_per_week",
+        "market.visit_dispersion",
+        "market.cost_to_serve_sigma",
+        "market.network_degree",
+        "market.network_rewiring",
+        "market.switching_cost_mean",
+        "behaviour.retention_threshold_mean",
+        "behaviour.retention_threshold_sd",
+        "behaviour.satisfaction_bias_mean",
+        "behaviour.satisfaction_bias_sd",
+        "workforce.n_employees",
+        "competitors.n_competitors",
+        "competitors.capacity_share",
+        "competitors.quality_weight",
+        "competitors.price_weight",
+    }
+)
 
 
 class ConfigError(ValueError):
@@ -173,6 +201,15 @@ class MarketConfig:
         0.99,
         unit="probability/year",
         doc="leaving the category for reasons unrelated to service",
+    )
+    demand_multiplier: float = param(
+        1.0,
+        0,
+        10,
+        unit="multiplier",
+        source="SF27 (outside shocks)",
+        doc="exogenous factor on every customer's habitual visit chance (capped at one "
+        "visit a week): a demand pulse or slump set by an outside event; 1 normally",
     )
     churn_multiplier: float = param(
         1.0,
@@ -1064,7 +1101,11 @@ class RunConfig:
 
 @dataclass
 class PolicyChange:
-    """A policy change taking effect at the start of a week: ``set`` maps keys to values."""
+    """A change taking effect at the start of a week: ``set`` maps keys to values.
+
+    Keys of policy groups are management decisions; keys of world groups
+    (``WORLD_GROUPS``) are outside events, such as a demand pulse or a tougher market.
+    """
 
     week: int = 0
     set: dict[str, Any] = field(default_factory=dict)
@@ -1133,17 +1174,29 @@ def policy_field_names(group: str) -> list[str]:
     return [f.name for f in dataclasses.fields(node)]
 
 
-def apply_change(config: SimConfig, change: dict[str, Any], where: str) -> SimConfig:
+def apply_change(
+    config: SimConfig,
+    change: dict[str, Any],
+    where: str,
+    groups: tuple[str, ...] = POLICY_GROUPS,
+) -> SimConfig:
     """Return a copy of ``config`` with ``change`` ({"hr.perks_per_week": 40, ...}) applied.
 
-    Only policy groups may change mid-run; values are type-checked and range-checked.
+    Only keys of ``groups`` may change (policies by default; world groups for an outside
+    shock), never a field fixed when the world is made; values are type- and range-checked.
     """
     new = config
     for dotted, value in change.items():
         group, _, name = str(dotted).partition(".")
-        if group not in POLICY_GROUPS:
+        if group not in groups:
+            kind = "a policy" if groups == POLICY_GROUPS else "changeable mid-run"
             raise ConfigError(
-                f"{where}: '{dotted}' is not a policy; allowed groups: {', '.join(POLICY_GROUPS)}"
+                f"{where}: '{dotted}' is not {kind}; allowed groups: {', '.join(groups)}"
+            )
+        if dotted in FIXED_AT_START:
+            raise ConfigError(
+                f"{where}: '{dotted}' is fixed when the world is made; set it before the run "
+                "starts (it cannot change mid-run)"
             )
         node = getattr(new, group)
         names = [f.name for f in dataclasses.fields(node)]
@@ -1158,6 +1211,17 @@ def apply_change(config: SimConfig, change: dict[str, Any], where: str) -> SimCo
         new = dataclasses.replace(new, **{group: dataclasses.replace(node, **{name: value})})
     _check_cross_fields(new)
     return new
+
+
+def split_change(change: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Split a scheduled change into its policy part and its world (outside shock) part.
+
+    >>> split_change({"hr.perks_per_week": 60, "market.demand_multiplier": 1.2})
+    ({'hr.perks_per_week': 60}, {'market.demand_multiplier': 1.2})
+    """
+    policy = {k: v for k, v in change.items() if str(k).partition(".")[0] not in WORLD_GROUPS}
+    world = {k: v for k, v in change.items() if str(k).partition(".")[0] in WORLD_GROUPS}
+    return policy, world
 
 
 def _coerce(key: str, value: Any, current: Any) -> Any:
@@ -1249,5 +1313,6 @@ def validate(cfg: SimConfig) -> SimConfig:
             raise ConfigError(
                 f"{where}.week={change.week}: must be within the horizon [0, {cfg.run.weeks}]"
             )
-        apply_change(cfg, dict(change.set), where)
+        policy, world = split_change(dict(change.set))
+        apply_change(apply_change(cfg, policy, where), world, where, WORLD_GROUPS)
     return cfg

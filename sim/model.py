@@ -20,10 +20,12 @@ from sim import chain
 from sim.agents import Competitor, Customer, Employee
 from sim.config import (
     POLICY_GROUPS,
+    WORLD_GROUPS,
     FeedbackConfig,
     ServiceKind,
     SimConfig,
     apply_change,
+    split_change,
     validate,
 )
 from sim.lookup import TenureCurves, search_right
@@ -140,6 +142,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         self.transaction_sink = transaction_sink
         self.week = 0
         self.policy_log: list[tuple[int, dict[str, Any]]] = []
+        self.event_log: list[tuple[int, dict[str, Any]]] = []
         self._pending_changes = sorted(cfg.changes, key=lambda c: c.week)
 
         self.customers: CustomerState = new_population(cfg, self.streams["population"])
@@ -348,10 +351,32 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         self.policy_log.append((self.week, dict(change)))
         self._policy_changed = True
 
+    def shock(self, change: dict[str, Any]) -> None:
+        """An outside event: world conditions change from the next week on.
+
+        For example ``{"market.demand_multiplier": 1.2}`` (a demand pulse) or
+        ``{"market.competition_intensity": 2.0}``. Only fields of ``WORLD_GROUPS`` that
+        are not fixed when the world is made may change; the event is logged.
+        """
+        self.config = apply_change(self.config, change, f"week {self.week}", WORLD_GROUPS)
+        self.event_log.append((self.week, dict(change)))
+
     def _apply_due_changes(self) -> None:
         while self._pending_changes and self._pending_changes[0].week <= self.week:
             change = self._pending_changes.pop(0)
-            self.set_policy(dict(change.set))
+            policy, world = split_change(dict(change.set))
+            if policy:
+                self.set_policy(policy)
+            if world:
+                self.shock(world)
+
+    def habitual_visits(self, rows: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Customers' habitual weekly visit chance, after any outside demand shock."""
+        visits = self.customers.visit_probability[rows]
+        demand = self.config.market.demand_multiplier
+        if demand != 1.0:
+            visits = np.minimum(visits * demand, 1.0)
+        return visits
 
     # ------------------------------------------------------------------ step
 
@@ -377,8 +402,12 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
 
         # 3. Who visits this week: visit chance falls a little with dissatisfaction.
         u_visit = self.streams["visits"].random(c.n)
-        sow = 1.0 - cfg.behaviour.share_of_wallet_slope * (1.0 - c.satisfaction[focal])
-        visitors = focal[u_visit[focal] < c.visit_probability[focal] * sow]
+        chance = chain.visit_chance(
+            self.habitual_visits(focal),
+            c.satisfaction[focal],
+            cfg.behaviour.share_of_wallet_slope,
+        )
+        visitors = focal[u_visit[focal] < chance]
 
         # 4. Work pressure and time per customer (Oliva-Sterman).
         emp = self.employees
@@ -721,7 +750,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
         levels = service.service_levels(cfg.service, c.tier[focal]) * c.service_multiplier[focal]
         return float(
             (
-                c.visit_probability[focal]
+                self.habitual_visits(focal)
                 * levels
                 * cfg.operations.standard_hours_per_visit
                 * c.cost_to_serve[focal]

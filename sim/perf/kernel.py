@@ -14,7 +14,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim import chain
-from sim.chain import WEEKS_PER_YEAR as WEEKS
 from sim.config import SimConfig
 from sim.lookup import TenureCurves, WholeWeekTable
 from sim.perf.update import (
@@ -26,6 +25,7 @@ from sim.perf.update import (
 )
 from sim.policies import pricing, recovery
 from sim.state import FOCAL, PROSPECT, CustomerState, new_population, small_world_contacts
+from sim.units import WEEKS_PER_YEAR as WEEKS
 
 type F64 = NDArray[np.float64]
 type I64 = NDArray[np.int64]

@@ -22,7 +22,6 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim import chain
 from sim.config import SimConfig
 from sim.perf.update import (
     MAX_UTILITY_GAP,
@@ -33,8 +32,9 @@ from sim.perf.update import (
 )
 from sim.policies import recovery
 from sim.state import FOCAL, PROSPECT, new_population, small_world_contacts
+from sim.units import WEEKS_PER_YEAR
 
-WEEKS = chain.WEEKS_PER_YEAR
+WEEKS = WEEKS_PER_YEAR
 
 
 def _clip01(x: float) -> float:

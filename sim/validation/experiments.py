@@ -33,13 +33,8 @@ type Row = dict[str, float]
 
 
 def _with_market(model: ServiceProfitChainModel, **changes: Any) -> None:
-    """Change world (market) parameters of a running model between weeks.
-
-    Used only to switch shopping on and off in the stripped analytic world: market
-    conditions are not policies, so ``set_policy`` rightly refuses them.
-    """
-    cfg = model.config
-    model.config = dataclasses.replace(cfg, market=dataclasses.replace(cfg.market, **changes))
+    """Change market conditions of a running model from the next week: an outside shock."""
+    model.shock({f"market.{key}": value for key, value in changes.items()})
 
 
 # ====================================================== analytic cross-checks
@@ -478,30 +473,28 @@ def _freeze_market(model: ServiceProfitChainModel) -> None:
 
     Nobody joins or leaves the focal firm from now on (no defection, no shopping, no
     referrals): the customer base and its visit rates stay as the burn-in left them, so
-    the only change in the work is the pulse itself. Like ``_with_market``, this changes
-    world conditions between weeks, not policies.
+    the only change in the work is the pulse itself. An outside shock, not a policy.
     """
-    cfg = model.config
-    model.config = dataclasses.replace(
-        cfg,
-        market=dataclasses.replace(
-            cfg.market, churn_multiplier=0.0, prospect_shopping_per_year=0.0
-        ),
-        competitors=dataclasses.replace(cfg.competitors, churn_per_year=0.0),
-        behaviour=dataclasses.replace(cfg.behaviour, referrals_per_promoter_year=0.0),
+    model.shock(
+        {
+            "market.churn_multiplier": 0.0,
+            "market.prospect_shopping_per_year": 0.0,
+            "competitors.churn_per_year": 0.0,
+            "behaviour.referrals_per_promoter_year": 0.0,
+        }
     )
 
 
 def _run_pulse(cfg: SimConfig, seed: int, load: float | None = None, visits: float = 1.0) -> Row:
     """Time per customer, quality and the standard two years after a demand pulse (SF27).
 
-    Demand is exogenous (``_freeze_market``). The pulse scales every customer's visit
-    probability for ``PULSE_WEEKS`` from outside the model, between weeks, then restores
-    it exactly: by ``visits`` or, given a ``load``, by the factor that makes the work at
-    the standard ``load`` times the staff's contract hours, from the load measured in the
-    quarter before. The default world's staff are far from fully loaded, so +20% visits
-    stays within overtime; +20% on a fully loaded centre (Oliva and Sterman's setting)
-    is ``load=1.2``.
+    Demand is exogenous (``_freeze_market``). The pulse is an outside shock
+    (``market.demand_multiplier``) that scales every customer's visit probability for
+    ``PULSE_WEEKS``, then restores it: by ``visits`` or, given a ``load``, by the factor
+    that makes the work at the standard ``load`` times the staff's contract hours, from
+    the load measured in the quarter before. The default world's staff are far from fully
+    loaded, so +20% visits stays within overtime; +20% on a fully loaded centre (Oliva
+    and Sterman's setting) is ``load=1.2``.
     """
     model = ServiceProfitChainModel(cfg, rng=seed)
     _freeze_market(model)
@@ -509,11 +502,9 @@ def _run_pulse(cfg: SimConfig, seed: int, load: float | None = None, visits: flo
     before = model.metrics.frame().tail(WEEKS_PER_QUARTER)
     load_before = float(before["work_pressure"].mean())
     factor = visits if load is None else load / load_before
-    c = model.customers
-    normal = c.visit_probability.copy()
-    c.visit_probability[:] = np.minimum(normal * factor, 1.0)
+    model.shock({"market.demand_multiplier": factor})
     model.run(PULSE_WEEKS)
-    c.visit_probability[:] = normal
+    model.shock({"market.demand_multiplier": 1.0})
     model.run(AFTER_PULSE_WEEKS)
     w = model.metrics.frame()
     last = w.tail(26)
