@@ -72,5 +72,5 @@ def test_scheduled_change_may_mix_policy_and_world_keys(small_config):
 def test_scheduled_world_change_is_validated_before_the_run(small_config):
     cfg = small_config(n_customers=500, weeks=10)
     cfg.changes = [PolicyChange(week=2, set={"market.network_degree": 3})]
-    with pytest.raises(ConfigError, match="changes\\[0\\]: 'market.network_degree' is fixed"):
+    with pytest.raises(ConfigError, match=r"changes\[0\]: 'market.network_degree' is fixed"):
         validate(cfg)
