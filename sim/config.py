@@ -1313,6 +1313,12 @@ def validate(cfg: SimConfig) -> SimConfig:
             raise ConfigError(
                 f"{where}.week={change.week}: must be within the horizon [0, {cfg.run.weeks}]"
             )
+        for key in change.set:
+            if str(key).partition(".")[0] not in POLICY_GROUPS + WORLD_GROUPS:
+                raise ConfigError(
+                    f"{where}: '{key}' cannot change mid-run; allowed groups: policies "
+                    f"({', '.join(POLICY_GROUPS)}) and world conditions ({', '.join(WORLD_GROUPS)})"
+                )
         policy, world = split_change(dict(change.set))
         apply_change(apply_change(cfg, policy, where), world, where, WORLD_GROUPS)
     return cfg
