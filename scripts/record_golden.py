@@ -11,11 +11,11 @@ import json
 import runpy
 from pathlib import Path
 
-from sim.fingerprint import run_fingerprint
 
 HERE = Path(__file__).resolve().parent.parent / "tests" / "regression" / "golden"
 
 cases = runpy.run_path(str(HERE / "cases.py"))
-out = {name: run_fingerprint(cases["run_case"](name)) for name in cases["CASES"]}
+pinned = runpy.run_path(str(HERE / "pinned.py"))
+out = pinned["pinned_fingerprints"](list(cases["CASES"]))
 (HERE / "fingerprints.json").write_text(json.dumps(out, indent=1, sort_keys=False) + "\n")
 print(f"wrote {len(out)} cases to {HERE / 'fingerprints.json'}")
