@@ -11,7 +11,6 @@ import json
 import runpy
 from pathlib import Path
 
-
 HERE = Path(__file__).resolve().parent.parent / "tests" / "regression" / "golden"
 
 cases = runpy.run_path(str(HERE / "cases.py"))
