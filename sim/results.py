@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.model import WEEKS_PER_YEAR, ServiceProfitChainModel
+from sim.model import ServiceProfitChainModel
 from sim.state import ARMS, EXIT_REASONS, FOCAL, PROSPECT
+from sim.units import WEEKS_PER_YEAR
 
 
 @dataclass

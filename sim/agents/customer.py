@@ -17,7 +17,7 @@ class Customer(mesa.Agent):  # type: ignore[misc]
     """A person who may buy from the focal firm, from a rival, or not yet at all.
 
     Behaviour (visits, satisfaction, defection, word of mouth) is updated for the whole
-    population at once in ``ServiceProfitChainModel.step``; this object is the roster
+    population at once by the phases of ``sim.week``; this object is the roster
     entry and reads its own row of the state arrays.
     """
 

@@ -16,7 +16,7 @@ class Employee(mesa.Agent):  # type: ignore[misc]
     """A front-line employee. The roster holds current staff; leavers stay in the ledger.
 
     Learning, satisfaction, fatigue and quitting are updated for all staff at once in
-    ``ServiceProfitChainModel.step``; this object reads its own row.
+    the phases of ``sim.week``; this object reads its own row.
     """
 
     tenure_weeks = StateColumn("employees", "weeks since hire")

@@ -18,8 +18,9 @@ import pandas as pd
 from sim.config import ConfigError, SimConfig
 from sim.dashboard.controls import NO_SCENARIO
 from sim.dashboard.scenarios import find_scenarios, starting_config
-from sim.model import WEEKS_PER_QUARTER, ServiceProfitChainModel
+from sim.model import ServiceProfitChainModel
 from sim.results import customer_ledger
+from sim.units import WEEKS_PER_QUARTER
 
 __all__ = [
     "ROUND_METRICS",

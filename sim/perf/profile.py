@@ -1,10 +1,10 @@
-"""Where a run's time goes: the model's week broken down by its numbered steps.
+"""Where a run's time goes: the model's week broken down by its phases.
 
 ``python -m sim.perf.profile [--customers N] [--weeks W]`` runs one model at the default
 configuration (one employee per 100 customers) and prints build, burn-in, recorded weeks
-and output tables, then the recorded weeks split by the numbered comments of
-``ServiceProfitChainModel.step`` (``# 1. Management ...`` to ``# 14. Close the books``),
-each step's time including the helpers it calls. It needs ``line_profiler``, which is a
+and output tables, then the recorded weeks split by the lines of ``sim.week.step.advance``
+(one phase per line, ``staffing.manage_staff`` to ``books.close_year``), each phase's
+time including the helpers it calls. It needs ``line_profiler``, which is a
 development tool and not a dependency: ``.venv/bin/pip install line_profiler``.
 """
 
@@ -12,38 +12,34 @@ from __future__ import annotations
 
 import argparse
 import inspect
-import re
 import time
 from collections.abc import Sequence
 
 from sim.model import ServiceProfitChainModel
 from sim.perf.update import bench_config
 from sim.results import collect
-
-_SECTION = re.compile(r"^\s*# (\d+)\. (.+)$")
+from sim.week.step import advance
 
 
 def step_sections() -> dict[int, tuple[int, str]]:
-    """Map each source line of ``step`` to its numbered section (0 = before step 1).
+    """Map each source line of ``advance`` to (its order, the phase it runs).
 
     >>> sections = step_sections()
-    >>> sorted({number for number, _ in sections.values()})[:3]
-    [0, 1, 2]
+    >>> [title for _, title in sorted(sections.values())][2:4]
+    ['staffing.manage_staff', 'tiers.retier_if_due']
     """
-    lines, first = inspect.getsourcelines(ServiceProfitChainModel.step)
-    current = (0, "set-up: due policy changes, cost lines")
+    lines, first = inspect.getsourcelines(advance)
     mapping: dict[int, tuple[int, str]] = {}
     for offset, text in enumerate(lines):
-        found = _SECTION.match(text)
-        if found:
-            title = found.group(2).rstrip(".")
-            current = (int(found.group(1)), title.split(":")[0].split(";")[0])
-        mapping[first + offset] = current
+        code = text.split("#")[0].strip()
+        if "(" in code and not code.startswith(("def ", "if ", '"""')):
+            call = code.split("(")[0].split("=")[-1].strip()
+            mapping[first + offset] = (len(mapping) + 1, call)
     return mapping
 
 
 def profile_run(customers: int, weeks: int, seed: int = 0) -> list[str]:
-    """Run one model under a line profiler of ``step``; return the report's lines."""
+    """Run one model under a line profiler of ``advance``; return the report's lines."""
     try:
         from line_profiler import LineProfiler
     except ImportError as exc:  # a development tool, not a dependency
@@ -55,7 +51,7 @@ def profile_run(customers: int, weeks: int, seed: int = 0) -> list[str]:
     model = ServiceProfitChainModel(cfg)
     t1 = time.perf_counter()
     profiler = LineProfiler()
-    profiler.add_function(ServiceProfitChainModel.step)
+    profiler.add_function(advance)
     profiler.enable_by_count()
     t2 = time.perf_counter()
     model.run()
@@ -68,10 +64,10 @@ def profile_run(customers: int, weeks: int, seed: int = 0) -> list[str]:
     sections = step_sections()
     spent: dict[tuple[int, str], float] = {}
     for (_, _, name), timings in stats.timings.items():
-        if name.rsplit(".", 1)[-1] != "step":
+        if name.rsplit(".", 1)[-1] != "advance":
             continue
         for lineno, _, ticks in timings:
-            key = sections.get(lineno, (0, "set-up"))
+            key = sections.get(lineno, (0, "set-up: due changes, the week's flows"))
             spent[key] = spent.get(key, 0.0) + ticks * stats.unit
     total = sum(spent.values())
     lines = [
@@ -79,7 +75,7 @@ def profile_run(customers: int, weeks: int, seed: int = 0) -> list[str]:
         f"after a {cfg.run.burn_in_weeks}-week burn-in",
         f"build + burn-in {t1 - t0:.2f} s, recorded weeks {t3 - t2:.2f} s (profiled), "
         f"output tables {t4 - t3:.2f} s",
-        "| step of the week | ms per week | share |",
+        "| phase of the week | ms per week | share |",
         "|---|---:|---:|",
     ]
     for (number, title), seconds in sorted(spent.items()):

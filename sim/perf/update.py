@@ -1,6 +1,6 @@
 """The weekly customer update that ``sim bench`` times three ways, defined once.
 
-It is the customer part of ``ServiceProfitChainModel.step`` (steps 3 and 5-8 for the
+It is the customer part of the week (``sim.week.step.advance``: steps 3 and 5-8 for the
 firm's customers, 10-12 for everyone, and the ageing of step 14): everything a person
 does in a week, with the firm's staff replaced by its baseline quality. Every person in a
 market of ``n`` is a customer of the firm (``firm == 0``), of rival ``j`` (``firm == j``)
@@ -75,9 +75,9 @@ from sim.config import PricingConfig, RecoveryConfig, SimConfig
 from sim.policies import acquisition, hr
 from sim.state import baseline_quality
 
-RECOVERED_SCAR = 0.5  # as ``sim.model.RECOVERED_SCAR``
-VALUE_SCORE_WEIGHT = 1.0 / 26.0  # as ``sim.model.VALUE_SCORE_WEIGHT``
-MAX_UTILITY_GAP = 700.0  # as ``sim.model.MAX_UTILITY_GAP``
+RECOVERED_SCAR = 0.5  # as ``sim.week.encounters.RECOVERED_SCAR``
+VALUE_SCORE_WEIGHT = 1.0 / 26.0  # as ``sim.week.tiers.VALUE_SCORE_WEIGHT``
+MAX_UTILITY_GAP = 700.0  # as ``sim.week.defection.MAX_UTILITY_GAP``
 
 
 @dataclass(frozen=True)

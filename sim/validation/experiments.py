@@ -616,7 +616,7 @@ def _run_recovery(cfg: SimConfig, seed: int) -> Row:
     Failures are read off the model's memory of them: a visit's ``failure_scar`` rises by
     1 for an unfixed failure and by half that for a fixed one (``model.RECOVERED_SCAR``).
     """
-    from sim.model import RECOVERED_SCAR
+    from sim.week.encounters import RECOVERED_SCAR
 
     model = ServiceProfitChainModel(cfg, rng=seed)
     c = model.customers

@@ -1,0 +1,129 @@
+"""Phase 11, defection: customers leave for a rival or for nobody.
+
+The hazard is a function of satisfaction, scaled by the rivals' pull (a logit of their
+offers against the firm's perceived reputation and price), tenure, switching cost,
+referral source and remembered failures; a small lapse rate takes anyone out of the
+category. Those who go to a rival choose one by its utility.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+from sim import chain
+from sim.policies import pricing, service
+from sim.state import FOCAL, NO_TIER, PROSPECT
+from sim.week.flows import Flows
+from sim.week.world import World
+
+MAX_UTILITY_GAP = 700.0  # exp(700) ~ 1e304: finite even summed over 50 rivals
+
+
+def defect(world: World, flows: Flows) -> None:
+    """Draw who leaves this week, and where each goes (a rival or nobody)."""
+    cfg, c = world.config, world.customers
+    b, m = cfg.behaviour, cfg.market
+    # The firm's customers now, including this week's referrals.
+    focal = flows.at_risk = np.flatnonzero(c.firm == FOCAL)
+    price = pricing.price_paid(
+        cfg.pricing, c.tenure_weeks[focal], service.tier_prices(cfg.service, c.tier[focal])
+    )
+    attraction = rival_attraction(world, focal, price)
+    pull = chain.competitive_pull(attraction, m.competition_intensity)
+    sat_hazard = chain.defection_per_year(
+        c.satisfaction[focal],
+        c.threshold[focal],
+        steepness=b.retention_steepness,
+        lo=b.defection_min_per_year,
+        hi=b.defection_max_per_year,
+    )
+    rate = (
+        pull
+        * sat_hazard
+        * world.tenure_curves(
+            chain.tenure_hazard_factor,
+            c.tenure_weeks[focal],
+            b.new_customer_hazard_boost,
+            b.hazard_tenure_weeks,
+        )
+        * np.where(c.referred[focal], b.referred_hazard_multiplier, 1.0)
+        * (1.0 + b.failure_scar_hazard * c.failure_scar[focal])
+        * world.switching_barrier[focal]
+    )
+    lapse = -math.log(1.0 - m.lapse_per_year)
+    # SF1 validation knob (1 in every real run): scales the whole hazard exogenously.
+    rate *= m.churn_multiplier
+    lapse *= m.churn_multiplier
+    u = world.streams["churn"].random(c.n)[focal]
+    leaving = u < chain.weekly_rate(rate + lapse)
+    defectors = focal[leaving]
+    # Those whose draw fell within the competitive part go to a rival.
+    to_rival_mask = u[leaving] < chain.weekly_rate(rate[leaving])
+    rival_rows = defectors[to_rival_mask]
+    if rival_rows.size and world.competitors:
+        c.firm[rival_rows] = choose_rival(world, rival_rows, price[leaving][to_rival_mask])
+    else:
+        to_rival_mask[:] = False
+    c.firm[defectors[~to_rival_mask]] = PROSPECT
+    c.last_exit_week[defectors] = world.week
+    c.exit_destination[defectors] = c.firm[defectors]
+    c.tenure_weeks[defectors] = 0.0
+    c.tier[defectors] = NO_TIER
+    flows.defectors, flows.to_rivals = defectors, int(to_rival_mask.sum())
+
+
+def rival_attraction(
+    world: World, rows: NDArray[np.int64], price: NDArray[np.float64] | float
+) -> NDArray[np.float64]:
+    """Sum over rivals of exp(utility of the rival's offer minus the focal firm's)."""
+    c = world.customers
+    attraction = np.zeros(rows.size)
+    # Rivals with the same offer have the same utility gap: one exp per distinct offer,
+    # weighted by their summed room. (Rivals start alike and react alike, so in the
+    # default world this is one exp instead of three.)
+    rooms: dict[tuple[float, float, bool], float] = {}
+    for rival in world.competitors:
+        if rival.room > 0:
+            offer = (rival.quality, rival.price_index, rival.targeting)
+            rooms[offer] = rooms.get(offer, 0.0) + rival.room
+    if not rooms:
+        return attraction
+    # Gather the sensitivities once and work in place: fewer passes and temporaries.
+    qs, ps = c.quality_sensitivity[rows], c.price_sensitivity[rows]
+    reputation = world.perceived_reputation()
+    for (quality, price_index, targeting), room in rooms.items():
+        u = qs * (quality - reputation)
+        u -= ps * (price_index - price)
+        if targeting:
+            u += world.config.competitors.targeting_utility * (c.tier[rows] == 0)
+        # Extreme (valid) sensitivities can put a utility gap past exp's range; capped,
+        # the rival's pull is still total, and inf/inf never turns it into NaN.
+        np.minimum(u, MAX_UTILITY_GAP, out=u)
+        np.exp(u, out=u)
+        u *= room
+        attraction += u
+    return attraction
+
+
+def choose_rival(
+    world: World, rows: NDArray[np.int64], price: NDArray[np.float64]
+) -> NDArray[np.int8]:
+    """Each defector's rival: a logit choice over the rivals with room."""
+    c, rivals = world.customers, world.competitors
+    utility = np.full((rows.size, len(rivals)), -np.inf)
+    qs, ps = c.quality_sensitivity[rows], c.price_sensitivity[rows]
+    for j, rival in enumerate(rivals):
+        if rival.room <= 0:
+            continue
+        column = qs * rival.quality - ps * rival.price_index + math.log(rival.room)
+        if rival.targeting:
+            column += world.config.competitors.targeting_utility * (c.tier[rows] == 0)
+        utility[:, j] = column
+    gumbel = -np.log(
+        -np.log(world.streams["churn_choice"].random((rows.size, len(rivals))) + 1e-300) + 1e-300
+    )
+    best = np.argmax(utility + gumbel, axis=1)
+    return np.array([r.firm_id for r in rivals], dtype=np.int8)[best]
