@@ -15,6 +15,7 @@ import pytest
 
 from sim.config import StaffingKind
 from sim.policies import staffing
+from sim.policies.situation import Situation
 from sim.rng import replication_seeds
 from sim.runner import run_once
 
@@ -81,7 +82,7 @@ def test_profit_triggered_cuts_lose_customers_and_value(arms, ci, report_effect)
 
 
 def test_staffing_rule_knows_nothing_of_customers():
-    source = inspect.getsource(staffing.decide_staffing).lower()
-    assert "customer" not in source
-    seen = [f.name for f in dataclasses.fields(staffing.StaffingSnapshot)]
+    for rule in [staffing.decide, *staffing.RULES.values()]:
+        assert "customer" not in inspect.getsource(rule).lower(), rule.__name__
+    seen = [f.name for f in dataclasses.fields(Situation)]
     assert not [name for name in seen if "customer" in name or "satisf" in name]

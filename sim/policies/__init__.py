@@ -1,4 +1,5 @@
-"""Management policies: pure decisions from typed configs and small state snapshots.
+"""Management policies: pure decisions from typed configs and what management sees.
 
-Nothing here imports Mesa or Hydra; the model calls these functions each week.
+Each module has ``decide(config group, situation) -> decision`` (a frozen dataclass);
+``management.decide`` gathers them for the week. Nothing here imports Mesa or Hydra.
 """

@@ -1,10 +1,36 @@
-"""Acquisition policy: marketing reach."""
+"""Acquisition policy: marketing reach, onboarding, and rewards for referrals."""
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 from sim.config import AcquisitionConfig
+from sim.policies.situation import Situation
+
+
+@dataclass(frozen=True)
+class AcquisitionDecision:
+    """This week's spending on winning customers."""
+
+    awareness: float  # share of shoppers who consider the firm
+    marketing_budget: float  # per week
+    onboarding_cost: float  # per new customer
+    referral_reward: float  # paid to a referrer per converted referral
+
+
+def decide(cfg: AcquisitionConfig, situation: Situation) -> AcquisitionDecision:
+    """Spend the configured marketing budget for this market's size.
+
+    >>> decide(AcquisitionConfig(), Situation(people_in_market=10_000)).marketing_budget
+    3000.0
+    """
+    return AcquisitionDecision(
+        awareness=awareness(cfg),
+        marketing_budget=marketing_budget(cfg, situation.people_in_market),
+        onboarding_cost=cfg.onboarding_cost,
+        referral_reward=cfg.referral_reward,
+    )
 
 
 def awareness(cfg: AcquisitionConfig) -> float:

@@ -1,8 +1,35 @@
-"""HR policy: pay relative to the market and perks."""
+"""HR policy: pay relative to the market, perks, and how layoffs are handled."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sim.config import HrConfig
+from sim.policies.situation import Situation
+
+
+@dataclass(frozen=True)
+class HrDecision:
+    """This week's pay and treatment of staff."""
+
+    wage_per_week: float
+    pay_ratio: float  # pay relative to the market wage
+    perks_per_week: float  # per head
+    fair_process: bool  # layoffs explained and handled fairly (SF24)
+
+
+def decide(cfg: HrConfig, situation: Situation) -> HrDecision:
+    """Pay at the configured premium over the market wage, with the configured perks.
+
+    >>> decide(HrConfig(wage_premium=0.1), Situation(market_wage_per_week=1000.0))
+    HrDecision(wage_per_week=1100.0, pay_ratio=1.1, perks_per_week=0.0, fair_process=False)
+    """
+    return HrDecision(
+        wage_per_week=wage_per_week(cfg, situation.market_wage_per_week),
+        pay_ratio=1.0 + cfg.wage_premium,
+        perks_per_week=cfg.perks_per_week,
+        fair_process=cfg.fair_process,
+    )
 
 
 def wage_per_week(cfg: HrConfig, market_wage: float) -> float:
@@ -12,12 +39,3 @@ def wage_per_week(cfg: HrConfig, market_wage: float) -> float:
     1100.0
     """
     return market_wage * (1.0 + cfg.wage_premium)
-
-
-def pay_ratio(cfg: HrConfig) -> float:
-    """Pay relative to the market wage.
-
-    >>> pay_ratio(HrConfig(wage_premium=0.2))
-    1.2
-    """
-    return 1.0 + cfg.wage_premium

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from numpy.typing import NDArray
 
 from sim.config import ServiceConfig, ServiceKind
+from sim.policies.situation import Situation
 
 N_TIERS = 5
 
@@ -27,22 +30,59 @@ def value_quintiles(
     return tiers
 
 
-def service_levels(cfg: ServiceConfig, tiers: NDArray[np.int8]) -> NDArray[np.float64]:
-    """Time per visit relative to the standard, for customers in ``tiers``.
+@dataclass(frozen=True)
+class ServiceDecision:
+    """This week's service: time per visit (and price) by value tier, and who comes first."""
 
-    >>> service_levels(ServiceConfig(), np.array([0, 4], np.int8)).tolist()
-    [1.0, 1.0]
+    tiered: bool
+    level: float  # time per visit relative to the standard, when uniform
+    tier_levels: tuple[float, ...]  # by value quintile, top first, when tiered
+    tier_prices: tuple[float, ...]
+    priority: bool  # when time is short, top tiers are served in full first
+    retier_weeks: int  # how often customers are re-ranked into tiers
+
+    def levels(self, tiers: NDArray[np.int8]) -> NDArray[np.float64]:
+        """Time per visit relative to the standard, for customers in ``tiers``.
+
+        >>> decide(ServiceConfig(), Situation()).levels(np.array([0, 4], np.int8)).tolist()
+        [1.0, 1.0]
+        """
+        if not self.tiered:
+            return np.full(tiers.size, self.level)
+        return np.asarray(self.tier_levels, dtype=float)[_clamped(tiers)]
+
+    def prices(self, tiers: NDArray[np.int8]) -> NDArray[np.float64]:
+        """Price multiplier by tier (1 everywhere under uniform service)."""
+        if not self.tiered:
+            return np.ones(tiers.size)
+        return np.asarray(self.tier_prices, dtype=float)[_clamped(tiers)]
+
+    def retier_due(self, week: int) -> bool:
+        """Whether customers are re-ranked into tiers this week."""
+        return week % self.retier_weeks == 0
+
+
+def decide(cfg: ServiceConfig, situation: Situation) -> ServiceDecision:
+    """The configured service design, every week.
+
+    >>> decide(ServiceConfig(kind=ServiceKind.uniform, tier_priority=True), Situation()).priority
+    False
     """
-    if cfg.kind is ServiceKind.uniform:
-        return np.full(tiers.size, cfg.level)
-    return np.asarray(cfg.tier_levels, dtype=float)[np.minimum(np.maximum(tiers, 0), N_TIERS - 1)]
+    tiered = cfg.kind is ServiceKind.tiered
+    return ServiceDecision(
+        tiered=tiered,
+        level=cfg.level,
+        tier_levels=tuple(cfg.tier_levels),
+        tier_prices=tuple(cfg.tier_price),
+        priority=cfg.tier_priority and tiered,
+        retier_weeks=cfg.retier_weeks,
+    )
 
 
-def tier_prices(cfg: ServiceConfig, tiers: NDArray[np.int8]) -> NDArray[np.float64]:
-    """Price multiplier by tier (1 everywhere under uniform service)."""
-    if cfg.kind is ServiceKind.uniform:
-        return np.ones(tiers.size)
-    return np.asarray(cfg.tier_price, dtype=float)[np.minimum(np.maximum(tiers, 0), N_TIERS - 1)]
+def _clamped(tiers: NDArray[np.int8]) -> NDArray[np.int8]:
+    # A customer not yet ranked (tier -1) is served and priced as the top tier.
+    clamped: NDArray[np.int8] = np.minimum(np.maximum(tiers, 0), N_TIERS - 1)
+    return clamped
 
 
 def allocate_time(

@@ -1,30 +1,19 @@
 """Staffing rules: steady headcount, hire to demand, a scheduled layoff, profit-triggered cuts.
 
-The profit-triggered rule looks only at the firm's own quarterly margin and headcount;
-it knows nothing of customers. If a cost-cutting spiral appears, the model made it.
+Each rule turns what management sees (a ``Situation``) into a target headcount and this
+week's layoffs; vacancies follow from the target in the same way for every rule. The
+profit-triggered rule looks only at the firm's own quarterly margin and headcount; it
+knows nothing of customers. If a cost-cutting spiral appears, the model made it.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sim.config import StaffingConfig, StaffingKind
-
-
-@dataclass(frozen=True)
-class StaffingSnapshot:
-    """What management sees when it sets staffing at the start of a week."""
-
-    week: int
-    headcount: int
-    in_pipeline: int
-    target_headcount: int
-    desired_hours: float
-    hours_per_employee: float
-    quarter_ended: bool
-    quarter_revenue: float
-    quarter_profit: float
+from sim.policies.situation import Situation
 
 
 @dataclass(frozen=True)
@@ -36,36 +25,52 @@ class StaffingDecision:
     new_vacancies: int
 
 
-def decide_staffing(cfg: StaffingConfig, s: StaffingSnapshot) -> StaffingDecision:
-    """Apply the configured staffing rule to this week's snapshot.
+type Rule = Callable[[StaffingConfig, Situation], tuple[int, int]]
 
-    >>> snap = StaffingSnapshot(week=104, headcount=100, in_pipeline=0, target_headcount=100,
-    ...     desired_hours=3600, hours_per_employee=40, quarter_ended=False,
-    ...     quarter_revenue=0, quarter_profit=0)
-    >>> decide_staffing(StaffingConfig(kind=StaffingKind.layoff), snap)
+
+def _steady(cfg: StaffingConfig, s: Situation) -> tuple[int, int]:
+    return s.target_headcount, 0
+
+
+def _demand(cfg: StaffingConfig, s: Situation) -> tuple[int, int]:
+    needed = math.ceil(s.desired_hours / (s.hours_per_employee * cfg.target_utilisation))
+    return max(cfg.min_headcount, needed), 0
+
+
+def _layoff(cfg: StaffingConfig, s: Situation) -> tuple[int, int]:
+    if s.week != cfg.layoff_week:
+        return s.target_headcount, 0
+    layoffs = min(max(0, s.headcount - cfg.min_headcount), round(cfg.layoff_share * s.headcount))
+    target = s.target_headcount if cfg.rehire_after_layoff else s.headcount - layoffs
+    return target, layoffs
+
+
+def _profit_triggered(cfg: StaffingConfig, s: Situation) -> tuple[int, int]:
+    if not s.quarter_ended:
+        return s.target_headcount, 0
+    margin = s.quarter_profit / s.quarter_revenue if s.quarter_revenue > 0 else -1.0
+    if margin >= cfg.profit_target_margin:
+        return s.target_headcount, 0
+    layoffs = min(max(0, s.headcount - cfg.min_headcount), math.ceil(cfg.cut_share * s.headcount))
+    return s.headcount - layoffs, layoffs
+
+
+RULES: dict[StaffingKind, Rule] = {
+    StaffingKind.steady: _steady,
+    StaffingKind.demand: _demand,
+    StaffingKind.layoff: _layoff,
+    StaffingKind.profit_triggered: _profit_triggered,
+}
+
+
+def decide(cfg: StaffingConfig, s: Situation) -> StaffingDecision:
+    """Apply the configured staffing rule to what management sees this week.
+
+    >>> seen = Situation(week=104, headcount=100, target_headcount=100, desired_hours=3600)
+    >>> decide(StaffingConfig(kind=StaffingKind.layoff), seen)
     StaffingDecision(target_headcount=85, layoffs=15, new_vacancies=0)
     """
-    target = s.target_headcount
-    layoffs = 0
-    if cfg.kind is StaffingKind.demand:
-        target = max(
-            cfg.min_headcount,
-            math.ceil(s.desired_hours / (s.hours_per_employee * cfg.target_utilisation)),
-        )
-    elif cfg.kind is StaffingKind.layoff and s.week == cfg.layoff_week:
-        layoffs = min(
-            max(0, s.headcount - cfg.min_headcount), round(cfg.layoff_share * s.headcount)
-        )
-        if not cfg.rehire_after_layoff:
-            target = s.headcount - layoffs
-    elif cfg.kind is StaffingKind.profit_triggered and s.quarter_ended:
-        margin = s.quarter_profit / s.quarter_revenue if s.quarter_revenue > 0 else -1.0
-        if margin < cfg.profit_target_margin:
-            layoffs = min(
-                max(0, s.headcount - cfg.min_headcount),
-                math.ceil(cfg.cut_share * s.headcount),
-            )
-            target = s.headcount - layoffs
+    target, layoffs = RULES[cfg.kind](cfg, s)
     target = max(target, 0)
     staffed = s.headcount - layoffs + s.in_pipeline
     vacancies = max(0, target - staffed) if cfg.replace_quits or target > s.target_headcount else 0

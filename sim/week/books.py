@@ -11,7 +11,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim import chain
-from sim.policies import acquisition, hr, pricing, service
 from sim.state import FOCAL
 from sim.units import WEEKS_PER_YEAR
 from sim.week.flows import Flows
@@ -37,10 +36,9 @@ def price_visits(world: World, flows: Flows) -> None:
             b.referred_spend_premium,
             b.referred_premium_weeks,
         )
-    flows.price = pricing.price_paid(
-        cfg.pricing,
-        c.tenure_weeks[visitors],
-        service.tier_prices(cfg.service, flows.tiers),
+    decided = world.decisions
+    flows.price = decided.pricing.paid(
+        c.tenure_weeks[visitors], decided.service.prices(flows.tiers)
     )
     flows.spend = c.base_spend[visitors] * spend_mult * flows.price
 
@@ -50,14 +48,15 @@ def book_encounters(world: World, flows: Flows) -> None:
     cfg, c, costs = world.config, world.customers, flows.costs
     visitors, revenue_v, staff = flows.visitors, flows.spend, flows.staff
     flows.revenue = revenue = float(revenue_v.sum())
-    wage = hr.wage_per_week(cfg.hr, cfg.workforce.market_wage_per_week)
+    decided = world.decisions
+    wage = decided.hr.wage_per_week
     costs["cost_wages"] = wage * staff.size
     costs["cost_overtime"] = (
         wage * staff.size * flows.overtime * (1.0 + cfg.operations.overtime_premium)
     )
-    costs["cost_perks"] = cfg.hr.perks_per_week * staff.size
+    costs["cost_perks"] = decided.hr.perks_per_week * staff.size
     costs["cost_materials"] = cfg.market.material_share * revenue
-    costs["cost_marketing"] = acquisition.marketing_budget(cfg.acquisition, cfg.market.n_customers)
+    costs["cost_marketing"] = decided.acquisition.marketing_budget
     costs["cost_fixed"] = cfg.market.fixed_cost_per_employee_week * cfg.workforce.n_employees
     labour = costs["cost_wages"] + costs["cost_overtime"]
     # Labour is shared among visitors by the staff time each was given.
@@ -110,7 +109,7 @@ def charge(world: World, rows: NDArray[np.int64], amount: float) -> None:
 def close_week(world: World, flows: Flows) -> None:
     """Onboarding costs, the week's profit, and the running and quarterly totals."""
     cfg, books = world.config, world.books
-    flows.costs["cost_onboarding"] = cfg.acquisition.onboarding_cost * (
+    flows.costs["cost_onboarding"] = world.decisions.acquisition.onboarding_cost * (
         flows.referral_wins.size + flows.marketing_wins.size
     )
     flows.total_cost = float(sum(flows.costs.values()))

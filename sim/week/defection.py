@@ -14,7 +14,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim import chain
-from sim.policies import pricing, service
 from sim.state import FOCAL, NO_TIER, PROSPECT
 from sim.week.flows import Flows
 from sim.week.world import World
@@ -28,9 +27,8 @@ def defect(world: World, flows: Flows) -> None:
     b, m = cfg.behaviour, cfg.market
     # The firm's customers now, including this week's referrals.
     focal = flows.at_risk = np.flatnonzero(c.firm == FOCAL)
-    price = pricing.price_paid(
-        cfg.pricing, c.tenure_weeks[focal], service.tier_prices(cfg.service, c.tier[focal])
-    )
+    decided = world.decisions
+    price = decided.pricing.paid(c.tenure_weeks[focal], decided.service.prices(c.tier[focal]))
     attraction = rival_attraction(world, focal, price)
     pull = chain.competitive_pull(attraction, m.competition_intensity)
     sat_hazard = chain.defection_per_year(

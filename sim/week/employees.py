@@ -12,7 +12,6 @@ import math
 import numpy as np
 
 from sim import chain
-from sim.policies import hr
 from sim.state import ACTIVE, QUIT
 from sim.week.flows import Flows, mean_or_zero
 from sim.week.staffing import separate
@@ -55,8 +54,8 @@ def react(world: World, flows: Flows) -> None:
     pressure = links.firm("pressure_to_satisfaction", pressure, "work_pressure")
     insecurity = links.firm("layoff_insecurity", firm.job_insecurity, "job_insecurity")
     isq = chain.internal_service_quality(
-        hr.pay_ratio(cfg.hr),
-        cfg.hr.perks_per_week,
+        world.decisions.hr.pay_ratio,
+        world.decisions.hr.perks_per_week,
         pressure,
         emp.fatigue[staff],
         insecurity,
@@ -89,7 +88,7 @@ def react(world: World, flows: Flows) -> None:
     emp.capability[staff] = chain.capability(
         emp.tenure_weeks[staff], wf.new_hire_capability, wf.learning_weeks
     )
-    emp.wage_per_week[staff] = hr.wage_per_week(cfg.hr, wf.market_wage_per_week)
+    emp.wage_per_week[staff] = world.decisions.hr.wage_per_week
     firm.job_insecurity *= math.exp(-1.0 / wf.insecurity_weeks)
     flows.quits = int(quitting.size)
     flows.internal_service_quality = mean_or_zero(np.asarray(isq))

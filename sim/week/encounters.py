@@ -14,7 +14,6 @@ import numpy as np
 
 from sim import chain
 from sim.lookup import search_right
-from sim.policies import recovery
 from sim.state import TREATED
 from sim.week.flows import Flows
 from sim.week.world import World
@@ -65,16 +64,13 @@ def recover_failures(world: World, flows: Flows) -> None:
     cfg, c = world.config, world.customers
     u_recover = world.streams["recovery"].random(c.n)
     visitors, f_idx = flows.visitors, flows.failed
-    fixed, recovery_cost = recovery.recover(
-        cfg.recovery,
-        cfg.recovery.cost_per_spend * flows.spend[f_idx],
-        u_recover[visitors[f_idx]],
-    )
+    policy = world.decisions.recovery
+    fixed, recovery_cost = policy.recover(flows.spend[f_idx], u_recover[visitors[f_idx]])
     recovered_idx = f_idx[fixed]
     flows.experienced[recovered_idx] = np.minimum(
         1.0,
         np.maximum(flows.quality[recovered_idx], c.expectation[visitors[recovered_idx]])
-        + cfg.recovery.recovered_quality_bonus,
+        + policy.recovered_quality_bonus,
     )
     flows.fixed, flows.recovery_cost = fixed, recovery_cost
     flows.costs["cost_recovery"] = float(recovery_cost.sum())

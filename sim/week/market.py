@@ -14,7 +14,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim import chain
-from sim.policies import acquisition
 from sim.state import FOCAL, PROSPECT
 from sim.week.books import charge
 from sim.week.flows import Flows
@@ -47,8 +46,9 @@ def shop(world: World, flows: Flows) -> None:
     qw = c.quality_sensitivity[shoppers]
     pw = c.price_sensitivity[shoppers]
     utility = np.full((shoppers.size, k + 1), -np.inf)
-    aware = u_aware[shoppers] < acquisition.awareness(cfg.acquisition)
-    new_price = cfg.pricing.price_index * (1.0 - cfg.pricing.new_customer_discount)
+    decided = world.decisions
+    aware = u_aware[shoppers] < decided.acquisition.awareness
+    new_price = decided.pricing.new_customer_price
     ever = c.acquisitions[shoppers] > 0
     reputation = world.perceived_reputation()
     memory = np.where(ever, qw * np.minimum(0.0, c.satisfaction[shoppers] - reputation), 0.0)
@@ -84,7 +84,7 @@ def shop(world: World, flows: Flows) -> None:
     c.tenure_weeks[moved[changed]] = 0.0
     c.firm[moved] = new_firm
     acquire(world, wins, referred=False)
-    budget = acquisition.marketing_budget(cfg.acquisition, cfg.market.n_customers)
+    budget = decided.acquisition.marketing_budget
     if wins.size:
         charge(world, wins, budget / wins.size)
     else:
@@ -109,4 +109,4 @@ def acquire(world: World, rows: NDArray[np.int64], referred: bool) -> None:
     c.first_acquired_week[rows[first]] = world.week
     c.value_score[rows] = c.base_spend[rows] * c.visit_probability[rows]
     c.tier[rows] = tier_of(world, c.value_score[rows])
-    charge(world, rows, world.config.acquisition.onboarding_cost)
+    charge(world, rows, world.decisions.acquisition.onboarding_cost)

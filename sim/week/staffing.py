@@ -11,9 +11,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from sim import chain
-from sim.policies import hr, service, staffing
+from sim.policies import staffing
 from sim.state import FOCAL, LAID_OFF, baseline_quality
-from sim.units import WEEKS_PER_QUARTER
+from sim.week.decisions import situation
 from sim.week.flows import Flows
 from sim.week.world import World
 
@@ -25,7 +25,7 @@ def desired_hours(world: World, focal: NDArray[np.int64] | None = None) -> float
     c, cfg = world.customers, world.config
     if focal is None:
         focal = np.flatnonzero(c.firm == FOCAL)
-    levels = service.service_levels(cfg.service, c.tier[focal]) * c.service_multiplier[focal]
+    levels = world.decisions.service.levels(c.tier[focal]) * c.service_multiplier[focal]
     return float(
         (
             world.habitual_visits(focal)
@@ -61,7 +61,7 @@ def hire(world: World, count: int, initial: bool = False) -> None:
     emp.satisfaction[rows] = chain.clip(wf.satisfaction_baseline + emp.disposition[rows], 0, 1)
     emp.fatigue[rows] = 0.0
     emp.served_satisfaction[rows] = baseline_quality(cfg) if initial else world.firm.reputation
-    emp.wage_per_week[rows] = hr.wage_per_week(cfg.hr, wf.market_wage_per_week)
+    emp.wage_per_week[rows] = world.decisions.hr.wage_per_week
     emp.hired_week[rows] = world.week - emp.tenure_weeks[rows].astype(np.int32)
     world.roster.join(rows)
 
@@ -77,31 +77,18 @@ def separate(world: World, rows: NDArray[np.int64], reason: int) -> None:
 def manage_staff(world: World, flows: Flows) -> None:
     """Hire who was recruited, apply the staffing rule, lay off, open vacancies."""
     cfg, week, firm, books = world.config, world.week, world.firm, world.books
+    wage = world.decisions.hr.wage_per_week
     arriving = firm.pipeline.pop(week, 0)
     hire(world, arriving)
-    wage = hr.wage_per_week(cfg.hr, cfg.workforce.market_wage_per_week)
     flows.costs["cost_hiring"] = arriving * cfg.workforce.hire_cost_weeks_of_wage * wage
     firm.desired_hours_smoothed = float(
         chain.smooth(
             firm.desired_hours_smoothed, desired_hours(world, flows.focal), PLANNING_SMOOTHING
         )
     )
-    quarter_ended = week > 0 and week % WEEKS_PER_QUARTER == 0
-    decision = staffing.decide_staffing(
-        cfg.staffing,
-        staffing.StaffingSnapshot(
-            week=week,
-            headcount=world.headcount,
-            in_pipeline=sum(firm.pipeline.values()),
-            target_headcount=firm.target_headcount,
-            desired_hours=firm.desired_hours_smoothed,
-            hours_per_employee=cfg.operations.hours_per_employee_week,
-            quarter_ended=quarter_ended,
-            quarter_revenue=books.quarter_revenue,
-            quarter_profit=books.quarter_profit,
-        ),
-    )
-    if quarter_ended:
+    seen = situation(world)
+    decision = staffing.decide(cfg.staffing, seen)
+    if seen.quarter_ended:
         books.quarter_revenue = 0.0
         books.quarter_profit = 0.0
     firm.target_headcount = decision.target_headcount
@@ -114,7 +101,7 @@ def manage_staff(world: World, flows: Flows) -> None:
         shock = chain.layoff_shock(
             decision.layoffs / before,
             cfg.workforce.layoff_shock_scale,
-            cfg.hr.fair_process,
+            world.decisions.hr.fair_process,
         )
         firm.job_insecurity = 1.0 - (1.0 - firm.job_insecurity) * (1.0 - shock)
         # Vacancies beyond the new target are withdrawn.

@@ -14,6 +14,7 @@ from sim.units import WEEKS_PER_YEAR
 from sim.week import (
     books,
     changes,
+    decisions,
     defection,
     employees,
     encounters,
@@ -35,6 +36,7 @@ def advance(world: World) -> None:
     """Advance the world by one week."""
     if not world.warming_up:
         changes.apply_due(world)
+    decisions.decide(world)  # 0. every policy but staffing decides the week
     flows = Flows(focal=np.flatnonzero(world.customers.firm == FOCAL))
     staffing.manage_staff(world, flows)  # 1. staffing from last week's view
     tiers.retier_if_due(world)  # 2. value tiers, on a schedule

@@ -18,7 +18,7 @@ VALUE_SCORE_WEIGHT = 1.0 / 26.0  # value used for tiering: revenue smoothed over
 
 def retier_if_due(world: World) -> None:
     """Re-rank on the service policy's schedule (every ``retier_weeks``)."""
-    if world.week % world.config.service.retier_weeks == 0:
+    if world.decisions.service.retier_due(world.week):
         retier(world)
 
 

@@ -46,7 +46,7 @@ def refer(world: World, flows: Flows) -> None:
     targets, first = np.unique(targets, return_index=True)
     referrers = referrers[first]
     acquire(world, targets, referred=True)
-    reward = cfg.acquisition.referral_reward
+    reward = world.decisions.acquisition.referral_reward
     flows.costs["cost_referral_rewards"] = reward * targets.size
     charge(world, referrers, reward)
     flows.referrals_made, flows.referral_wins = int(acting.size), targets

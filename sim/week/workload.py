@@ -12,7 +12,6 @@ import math
 import numpy as np
 
 from sim import chain
-from sim.config import ServiceKind
 from sim.policies import service
 from sim.week.flows import Flows
 from sim.week.world import World
@@ -27,7 +26,7 @@ def set_workload(world: World, flows: Flows) -> None:
     visitors = flows.visitors
     staff = world.staff_rows()
     tiers = c.tier[visitors]
-    levels = service.service_levels(cfg.service, tiers) * c.service_multiplier[visitors]
+    levels = world.decisions.service.levels(tiers) * c.service_multiplier[visitors]
     need = (
         cfg.operations.standard_hours_per_visit
         * c.cost_to_serve[visitors]
@@ -61,7 +60,7 @@ def set_workload(world: World, flows: Flows) -> None:
     tier_ratio = service.allocate_time(
         desired_by_tier,
         ratio * desired_total,
-        cfg.service.tier_priority and cfg.service.kind is ServiceKind.tiered,
+        world.decisions.service.priority,
         cfg.operations.slack_time_max,
     )
     ratio_given = tier_ratio[tier_index]

@@ -18,7 +18,8 @@ from numpy.typing import NDArray
 from sim.config import PolicyChange, SimConfig
 from sim.lookup import TenureCurves
 from sim.metrics import MetricsRecorder
-from sim.policies import service
+from sim.policies import management, service
+from sim.policies.situation import Situation
 from sim.state import ACTIVE, CustomerState, EmployeeState
 from sim.week.links import Links
 
@@ -126,10 +127,19 @@ class World:
     policy_changed: bool = False  # this week: a decision line in the weekly table
     # Switching costs are fixed per person, so their hazard factor is computed once.
     switching_barrier: NDArray[np.float64] = dataclasses.field(default_factory=lambda: np.zeros(0))
+    # The policies' decisions in force this week (``sim.week.decisions``).
+    decisions: management.Decisions = dataclasses.field(init=False)
 
     def __post_init__(self) -> None:
         if self.switching_barrier.size != self.customers.n:
             self.switching_barrier = np.exp(-self.customers.switching_cost)
+        self.decisions = management.decide(
+            self.config,
+            Situation(
+                market_wage_per_week=self.config.workforce.market_wage_per_week,
+                people_in_market=self.config.market.n_customers,
+            ),
+        )
 
     @property
     def headcount(self) -> int:
