@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING
 import mesa
 
 if TYPE_CHECKING:
+    from sim.agents.view import StateHolder
     from sim.config import CompetitorsConfig
-    from sim.model import ServiceProfitChainModel
 
 
 class Competitor(mesa.Agent):  # type: ignore[misc]
@@ -19,9 +19,7 @@ class Competitor(mesa.Agent):  # type: ignore[misc]
     toward its usual offer.
     """
 
-    def __init__(
-        self, model: ServiceProfitChainModel, firm_id: int, cfg: CompetitorsConfig
-    ) -> None:
+    def __init__(self, model: StateHolder, firm_id: int, cfg: CompetitorsConfig) -> None:
         super().__init__(model)
         self.firm_id = firm_id
         self.quality = cfg.quality

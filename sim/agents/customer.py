@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import mesa
 
-from sim.agents.view import StateColumn
+from sim.agents.view import StateColumn, StateHolder
 from sim.state import FOCAL, PROSPECT
-
-if TYPE_CHECKING:
-    from sim.model import ServiceProfitChainModel
 
 
 class Customer(mesa.Agent):  # type: ignore[misc]
@@ -39,7 +36,7 @@ class Customer(mesa.Agent):  # type: ignore[misc]
     lifetime_cost = StateColumn("customers", "cost of serving and acquiring this person")
     lifetime_value = StateColumn("customers", "profit discounted to the first acquisition")
 
-    def __init__(self, model: ServiceProfitChainModel, row: int) -> None:
+    def __init__(self, model: StateHolder, row: int) -> None:
         super().__init__(model)
         self.row = row
 

@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import mesa
 
-from sim.agents.view import StateColumn
-
-if TYPE_CHECKING:
-    from sim.model import ServiceProfitChainModel
+from sim.agents.view import StateColumn, StateHolder
 
 
 class Employee(mesa.Agent):  # type: ignore[misc]
@@ -27,7 +24,7 @@ class Employee(mesa.Agent):  # type: ignore[misc]
     wage_per_week = StateColumn("employees", "weekly wage")
     encounters = StateColumn("employees", "customer encounters served")
 
-    def __init__(self, model: ServiceProfitChainModel, row: int) -> None:
+    def __init__(self, model: StateHolder, row: int) -> None:
         super().__init__(model)
         self.row = row
 

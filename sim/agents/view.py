@@ -2,7 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from sim.config import SimConfig
+    from sim.state import CustomerState, EmployeeState
+
+
+class StateHolder(Protocol):
+    """What an agent reads through ``self.model``: the state tables and the config.
+
+    ``ServiceProfitChainModel`` is one; naming the protocol instead of the model keeps
+    the agents below the model in the import graph.
+    """
+
+    @property
+    def config(self) -> SimConfig:
+        """The configuration in force."""
+
+    @property
+    def customers(self) -> CustomerState:
+        """Everyone in the market, one row each."""
+
+    @property
+    def employees(self) -> EmployeeState:
+        """The employee ledger."""
 
 
 class StateColumn:
