@@ -8,9 +8,12 @@ are all generated from the same place. ``SimConfig()`` works without Hydra.
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import enum
 import math
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -72,6 +75,14 @@ class ConfigError(ValueError):
     """A configuration value is not allowed; the message names the full key."""
 
 
+# Money amounts (a wage, a spend per visit, a budget) are bounded so every output stays
+# finite: 1,000,000 a week or a visit is a thousand times the default wage and far past
+# any real service business, yet small enough that ten years of it sums well inside a float.
+MONEY_MAX = 1_000_000.0
+# Counts of people and weeks: the largest market the schema allows.
+PEOPLE_MAX = 5_000_000
+
+
 def param(
     default: Any,
     lo: float | None = None,
@@ -114,7 +125,7 @@ class MarketConfig:
     n_customers: int = param(
         10_000,
         0,
-        5_000_000,
+        PEOPLE_MAX,
         unit="people",
         doc="people in the market: the focal firm's customers, competitors' and prospects",
     )
@@ -131,7 +142,7 @@ class MarketConfig:
     spend_median: float = param(
         70.0,
         0,
-        None,
+        MONEY_MAX,
         unit="currency/visit",
         source="SF34",
         doc="median base spend per visit (lognormal; the skew makes the whale curve)",
@@ -159,7 +170,7 @@ class MarketConfig:
     fixed_cost_per_employee_week: float = param(
         120.0,
         0,
-        None,
+        MONEY_MAX,
         unit="currency/week per initial employee",
         source="SF35",
         doc="premises, systems, overhead; sized by the initial headcount and fixed after",
@@ -626,7 +637,7 @@ class WorkforceConfig:
     """Employees and the labour market."""
 
     n_employees: int = param(100, 0, 1_000_000, unit="people", doc="initial headcount")
-    market_wage_per_week: float = param(1000.0, 0, None, unit="currency/week")
+    market_wage_per_week: float = param(1000.0, 0, MONEY_MAX, unit="currency/week")
     new_hire_capability: float = param(
         0.4,
         0,
@@ -675,7 +686,7 @@ class WorkforceConfig:
     perk_scale_per_week: float = param(
         60.0,
         0.01,
-        None,
+        MONEY_MAX,
         unit="currency/week",
         doc="perk spend per head for ~63% of the effect",
     )
@@ -842,7 +853,7 @@ class StaffingConfig:
     target_utilisation: float = param(
         0.9, 0.1, 2, unit="share", doc="planned load when hiring to demand"
     )
-    layoff_week: int = param(104, 0, None, unit="week", doc="week of the scheduled layoff")
+    layoff_week: int = param(104, 0, 100_000, unit="week", doc="week of the scheduled layoff")
     layoff_share: float = param(0.15, 0, 1, unit="share of staff")
     rehire_after_layoff: bool = param(False, unit="flag", doc="replace laid-off staff later")
     profit_target_margin: float = param(
@@ -853,7 +864,13 @@ class StaffingConfig:
         doc="quarterly margin below which staff are cut",
     )
     cut_share: float = param(0.08, 0, 1, unit="share of staff", doc="cut per missed quarter")
-    min_headcount: int = param(1, 0, None, unit="people", doc="cuts never go below this")
+    min_headcount: int = param(
+        1,
+        0,
+        PEOPLE_MAX,
+        unit="people",
+        doc="cuts never go below this (and demand staffing hires at least this many)",
+    )
     replace_quits: bool = param(True, unit="flag", doc="fill vacancies left by quits")
 
 
@@ -868,7 +885,7 @@ class HrConfig:
         unit="share above market",
         doc="0.1 pays 10% above the market wage",
     )
-    perks_per_week: float = param(0.0, 0, None, unit="currency/head/week", source="SF22")
+    perks_per_week: float = param(0.0, 0, MONEY_MAX, unit="currency/head/week", source="SF22")
     fair_process: bool = param(
         False,
         unit="flag",
@@ -885,7 +902,7 @@ class RecoveryConfig:
     budget_per_incident: float = param(
         0.0,
         0,
-        None,
+        MONEY_MAX,
         unit="currency",
         source="domain §10 SF31",
         doc="most a front-liner may spend",
@@ -930,7 +947,7 @@ class AcquisitionConfig:
     marketing_per_1000_people_week: float = param(
         300.0,
         0,
-        None,
+        MONEY_MAX,
         unit="currency/week per 1,000 people in the market",
         source="SF4",
         doc="marketing budget, scaled by market size so small and large markets compare",
@@ -938,7 +955,7 @@ class AcquisitionConfig:
     marketing_reference: float = param(
         300.0,
         0.01,
-        None,
+        MONEY_MAX,
         unit="currency/week per 1,000 people",
         doc="budget at which 63% of shoppers who would not otherwise consider the firm do",
     )
@@ -948,12 +965,12 @@ class AcquisitionConfig:
     onboarding_cost: float = param(
         100.0,
         0,
-        None,
+        MONEY_MAX,
         unit="currency/customer",
         source="SF3 SF4",
         doc="one-off cost of opening a customer (checks, set-up, sales)",
     )
-    referral_reward: float = param(0.0, 0, None, unit="currency/referral")
+    referral_reward: float = param(0.0, 0, MONEY_MAX, unit="currency/referral")
 
 
 @dataclass
@@ -972,7 +989,7 @@ class TrialConfig:
     segment_size: int = param(
         0,
         0,
-        None,
+        PEOPLE_MAX,
         unit="customers",
         source="domain §3",
         doc="size of the top-value segment in the test (0: no test)",
@@ -1093,7 +1110,7 @@ class RunConfig:
     point: int = param(
         -1,
         -1,
-        None,
+        10_000_000,
         unit="row",
         doc="row of a design sweep's design.csv whose values this run takes (-1: none)",
     )
@@ -1284,10 +1301,18 @@ def _check_cross_fields(cfg: SimConfig) -> None:
     for name in ("tier_levels", "tier_price"):
         if len(getattr(cfg.service, name)) != 5:
             raise ConfigError(f"service.{name}: expected 5 numbers, one per value quintile")
-    if cfg.staffing.layoff_week > cfg.run.weeks and cfg.staffing.kind is StaffingKind.layoff:
+    if cfg.staffing.layoff_week >= cfg.run.weeks and cfg.staffing.kind is StaffingKind.layoff:
+        # Weeks run 0 to run.weeks - 1: a layoff scheduled later would silently never happen.
         raise ConfigError(
-            f"staffing.layoff_week={cfg.staffing.layoff_week}: must be within the horizon "
-            f"(run.weeks={cfg.run.weeks})"
+            f"staffing.layoff_week={cfg.staffing.layoff_week}: must be within the horizon; "
+            f"allowed: a week in [0, {cfg.run.weeks - 1}] (run.weeks={cfg.run.weeks})"
+        )
+    largest = max(cfg.market.n_customers, cfg.workforce.n_employees)
+    if cfg.staffing.min_headcount > largest:
+        raise ConfigError(
+            f"staffing.min_headcount={cfg.staffing.min_headcount}: more staff than people in "
+            f"the market; allowed: at most {largest} (market.n_customers or "
+            "workforce.n_employees, whichever is larger)"
         )
     cut = cfg.feedback.cut()
     if cut and cfg.run.burn_in_weeks < 1:
@@ -1299,12 +1324,44 @@ def _check_cross_fields(cfg: SimConfig) -> None:
         )
 
 
+SEED_MAX = 2**63 - 1  # NumPy's seed sequences and Mesa take any non-negative integer
+# A run's name becomes one folder name: letters, digits, '.', '_', '-' (not '.' or '..').
+SAFE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,99}")
+
+
+def _check_run_identity(cfg: SimConfig) -> None:
+    """The seed, the run's folder name and place, and the calendar start."""
+    if isinstance(cfg.seed, bool) or not isinstance(cfg.seed, int) or not 0 <= cfg.seed <= SEED_MAX:
+        raise ConfigError(f"seed={cfg.seed!r}: out of range; allowed: an integer in [0, 2^63 - 1]")
+    name = cfg.run.name
+    if not isinstance(name, str) or not SAFE_NAME.fullmatch(name):
+        raise ConfigError(
+            f"run.name={name!r}: not a safe folder name; allowed: 1-100 letters, digits, "
+            "'.', '_' or '-', starting with a letter, digit or '_' (no '/', no '..')"
+        )
+    folder = cfg.run.results_dir
+    if not isinstance(folder, str) or not folder.strip() or not folder.isprintable():
+        raise ConfigError(
+            f"run.results_dir={folder!r}: allowed: a folder path (not empty, no control characters)"
+        )
+    if Path(folder).exists() and not Path(folder).is_dir():
+        raise ConfigError(f"run.results_dir={folder!r}: is a file; allowed: a folder")
+    try:
+        datetime.date.fromisoformat(str(cfg.run.start_date))
+    except ValueError:
+        raise ConfigError(
+            f"run.start_date={cfg.run.start_date!r}: not a date; allowed: an ISO date "
+            "such as 2025-01-06"
+        ) from None
+
+
 def validate(cfg: SimConfig) -> SimConfig:
     """Check every field's range and the cross-field rules; return the config.
 
     Raises:
         ConfigError: naming the full key, the value and what is allowed.
     """
+    _check_run_identity(cfg)
     _validate_node(cfg, "")
     _check_cross_fields(cfg)
     for i, change in enumerate(cfg.changes):

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from sim.config import POLICY_GROUPS, PolicyChange, SimConfig, validate
+from sim.config import POLICY_GROUPS, PolicyChange, SimConfig, StaffingKind, validate
 from sim.metrics import COST_LINES
 from sim.runner import run_once
 
@@ -38,7 +38,6 @@ CAPS = {
     "negative_wom_reach": 20,
 }
 FIXED = {"run.point", "run.name", "run.results_dir", "run.start_date", "run.figures"}
-UNBOUNDED_CAP = 1e6  # for fields with no upper bound (budgets, wages): huge but finite
 
 
 def field_strategy(key: str, default: Any, meta: dict[str, Any]) -> st.SearchStrategy[Any]:
@@ -50,12 +49,11 @@ def field_strategy(key: str, default: Any, meta: dict[str, Any]) -> st.SearchStr
     if isinstance(default, bool):
         return st.booleans()
     if isinstance(default, int):
-        top = hi if hi is not None else UNBOUNDED_CAP
-        top = min(top, cap) if cap is not None else top
-        return st.integers(int(lo if lo is not None else 0), int(top))
+        top = min(hi, cap) if cap is not None else hi
+        return st.integers(int(lo), int(top))
     if isinstance(default, float):
-        top = hi if hi is not None else UNBOUNDED_CAP
-        return st.floats(float(lo if lo is not None else -UNBOUNDED_CAP), float(top))
+        # Both ends are drawn on purpose: the extremes are where overflow hides.
+        return st.one_of(st.sampled_from([float(lo), float(hi)]), st.floats(float(lo), float(hi)))
     if isinstance(default, list):
         top = hi if hi is not None else 10.0
         item = st.floats(float(lo if lo is not None else 0.0), float(top))
@@ -91,7 +89,9 @@ def repair(cfg: SimConfig) -> SimConfig:
     o.failure_min, o.failure_max = lo, hi
     if o.quality_capability_weight + o.quality_satisfaction_weight + o.quality_energy_weight <= 0:
         o.quality_capability_weight = 1.0
-    cfg.staffing.layoff_week = min(cfg.staffing.layoff_week, cfg.run.weeks)
+    cfg.staffing.layoff_week = min(cfg.staffing.layoff_week, max(cfg.run.weeks - 1, 0))
+    if cfg.run.weeks == 0:  # no week for a layoff to happen in
+        cfg.staffing.kind = StaffingKind.steady
     if cfg.feedback.cut():  # a cut link is held at its end-of-burn-in value
         cfg.run.burn_in_weeks = max(1, cfg.run.burn_in_weeks)
     return cfg
@@ -159,3 +159,35 @@ def test_any_valid_config_runs_with_finite_closed_conserved_outputs(world):
     assert result.customers["satisfaction"].between(0, 1).all()
     assert result.employees["satisfaction"].between(0, 1).all()
     assert (result.customers["visits"] >= 0).all()
+
+
+def test_every_number_in_the_schema_is_bounded_both_ways():
+    """The space the hypothesis test draws from is the whole valid space: no open ends."""
+    open_ended = []
+    for group in GROUPS:
+        for f in dataclasses.fields(getattr(SimConfig(), group)):
+            default = getattr(getattr(SimConfig(), group), f.name)
+            numeric = isinstance(default, int | float) and not isinstance(default, bool)
+            if numeric and (f.metadata.get("min") is None or f.metadata.get("max") is None):
+                open_ended.append(f"{group}.{f.name}")
+    assert open_ended == []
+
+
+@pytest.mark.filterwarnings("error::RuntimeWarning")
+def test_every_money_field_at_its_ceiling_keeps_outputs_finite():
+    """Wages, spend, perks and budgets all at MONEY_MAX at once (issue: 1e308 gave inf)."""
+    from sim.config import MONEY_MAX
+
+    cfg = SimConfig()
+    cfg.market.n_customers, cfg.workforce.n_employees, cfg.run.weeks = 500, 5, 104
+    cfg.market.spend_median = cfg.market.fixed_cost_per_employee_week = MONEY_MAX
+    cfg.workforce.market_wage_per_week = cfg.hr.perks_per_week = MONEY_MAX
+    cfg.recovery.budget_per_incident = cfg.acquisition.onboarding_cost = MONEY_MAX
+    cfg.acquisition.marketing_per_1000_people_week = cfg.acquisition.referral_reward = MONEY_MAX
+    cfg.hr.wage_premium = 2.0
+    result = run_once(validate(cfg), seed=3)
+    for table_name in ("weekly", "customers", "employees"):
+        table = getattr(result, table_name)
+        for column in table.select_dtypes("number").columns:
+            assert_finite(f"{table_name}.{column}", table[column])
+    assert all(math.isfinite(v) for v in result.summary.values() if isinstance(v, float))

@@ -30,6 +30,8 @@ __all__ = [
     "policy_controls",
 ]
 
+SLIDER_SPAN_MAX = 10_000.0  # widest range shown as a slider
+
 # The dashboard's starting world is the schema's reference world scaled down (10,000
 # people and 100 employees become 3,000 and 30: same ratio, same economics per head).
 # A step and the redraw of six charts then take about a second on a 2-core server
@@ -159,12 +161,15 @@ def control_for(key: str, f: dataclasses.Field[Any], default: Any) -> Control:
             raise TypeError(f"{key}: a list field needs a range for its sliders")
         step = nice_step(lo, hi)
         return Control(key, ControlKind.float_list, _export(default), lo, hi, step, **common)
+    # A range wider than this (money up to MONEY_MAX, weeks, headcounts) is typed, not
+    # dragged: a slider over a million would move in steps of thousands.
+    draggable = lo is not None and hi is not None and hi - lo <= SLIDER_SPAN_MAX
     if isinstance(default, int):
-        if lo is not None and hi is not None:
+        if draggable:
             return Control(key, ControlKind.slider_int, default, lo, hi, 1, **common)
         return Control(key, ControlKind.number_int, default, lo, hi, **common)
     if isinstance(default, float):
-        if lo is not None and hi is not None:
+        if draggable and lo is not None and hi is not None:
             step = nice_step(lo, hi)
             return Control(key, ControlKind.slider_float, default, lo, hi, step, **common)
         return Control(key, ControlKind.number_float, default, lo, hi, **common)
