@@ -21,6 +21,7 @@ from sim.config import SimConfig, validate
 from sim.metrics import MetricsRecorder
 from sim.rng import make_streams
 from sim.state import (
+    FOCAL,
     CustomerState,
     EmployeeState,
     baseline_quality,
@@ -205,7 +206,7 @@ class ServiceProfitChainModel(mesa.Model):  # type: ignore[misc]
     @property
     def n_focal_customers(self) -> int:
         """Customers of the focal firm now."""
-        return int(np.count_nonzero(self.world.customers.firm == 0))
+        return int(np.count_nonzero(self.world.customers.firm == FOCAL))
 
     @property
     def headcount(self) -> int:

@@ -6,6 +6,7 @@ import numpy as np
 
 from sim import chain
 from sim.state import FOCAL
+from sim.units import WEEKS_PER_YEAR
 from sim.week.flows import Flows, mean_or_zero
 from sim.week.world import World
 
@@ -37,7 +38,9 @@ def record_week(world: World, flows: Flows) -> None:
         "defections_to_rivals": flows.to_rivals,
         "defections_to_none": defections - flows.to_rivals,
         # Nobody to lose: no defection, so retention 1 (see ``mean_or_zero``).
-        "customer_retention_annualised": (1.0 - defections / n_start) ** 52 if n_start else 1.0,
+        "customer_retention_annualised": (
+            (1.0 - defections / n_start) ** WEEKS_PER_YEAR if n_start else 1.0
+        ),
         "nps": chain.net_promoter_score(sat_now),
         "customer_satisfaction": mean_or_zero(sat_now),
         "top_box_share": chain.top_box_share(sat_now),
