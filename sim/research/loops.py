@@ -38,9 +38,9 @@ from matplotlib.ticker import PercentFormatter
 
 from sim.config import ConfigError, FeedbackConfig, feedback_links
 from sim.experiments.analysis import t_interval
-from sim.experiments.report import LABELS, fmt
 from sim.experiments.scenario import Scenario, load_scenario, scenario_names
 from sim.experiments.study import LAUNCHERS, git_revision, study_overrides, versions
+from sim.kpis import format_short, phrase
 from sim.output import timestamp, unique_path, write_text_atomically
 from sim.plots import save
 from sim.research.design import DESIGN, failures, read_runs, run_design
@@ -232,10 +232,10 @@ def attribution_figure(table: pd.DataFrame, metric: str) -> Figure:
         ax.set_xlabel("share of the full-model difference the loop carries")
         first = rows.dropna(subset=["full_diff"])
         if len(first):
-            difference = fmt(metric, float(first["full_diff"].iloc[0]), signed=True)
+            difference = format_short(metric, float(first["full_diff"].iloc[0]), signed=True)
             ax.set_title(
                 f"{policy} vs {first['baseline'].iloc[0]}\n"
-                f"{LABELS.get(metric, metric)}, full model: {difference}",
+                f"{phrase(metric)}, full model: {difference}",
                 fontsize=9,
                 loc="left",
             )
@@ -248,7 +248,8 @@ def attribution_figure(table: pd.DataFrame, metric: str) -> Figure:
 
 
 def _cell(metric: str, mean: float, lo: float, hi: float) -> str:
-    return f"{fmt(metric, mean, True)} [{fmt(metric, lo, True)}, {fmt(metric, hi, True)}]"
+    low, high = format_short(metric, lo, True), format_short(metric, hi, True)
+    return f"{format_short(metric, mean, True)} [{low}, {high}]"
 
 
 def _share(mean: float, lo: float, hi: float) -> str:
@@ -284,7 +285,7 @@ def write_report(
 ) -> Path:
     """Write ``report.md``: question, what ran, one attribution table per policy."""
     metric, baseline = manifest["metric"], manifest["baseline"]
-    label = LABELS.get(metric, metric)
+    label = phrase(metric)
     lines = [
         f"# Loop attribution: {manifest['scenario']}",
         "",

@@ -40,6 +40,7 @@ from matplotlib.ticker import MaxNLocator
 from sim.config import ConfigError, SimConfig
 from sim.experiments.analysis import t_interval
 from sim.experiments.study import LAUNCHERS
+from sim.kpis import SUMMARY_KPIS
 from sim.output import timestamp, unique_path, write_text_atomically
 from sim.report import format_cell, markdown_table
 from sim.research.design import run_design, schema_default
@@ -51,7 +52,6 @@ from sim.research.levers import (
     searched,
     values_of,
 )
-from sim.results import SUMMARY_KPIS
 from sim.rng import replication_seeds
 
 KPIS = SUMMARY_KPIS  # any numeric KPI of a run's summary.json can be the objective

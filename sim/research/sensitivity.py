@@ -34,13 +34,12 @@ from numpy.typing import NDArray
 
 from sim.cli import UserError
 from sim.config import ConfigError
-from sim.experiments.report import LABELS
 from sim.experiments.study import LAUNCHERS
+from sim.kpis import SUMMARY_KPIS, phrase
 from sim.output import timestamp, unique_path, write_text_atomically
 from sim.plots import save
 from sim.research.design import read_runs, run_design
 from sim.research.uncertainties import UNCERTAINTIES_FILE, Uncertainty, load_uncertainties, scale
-from sim.results import SUMMARY_KPIS
 from sim.rng import replication_seeds, stream_key
 
 METHODS = ("sobol", "morris")
@@ -402,10 +401,6 @@ def _seeds(n: int) -> str:
     return f"{n} seed" + ("s" if n != 1 else "")
 
 
-def _label(kpi: str) -> str:
-    return LABELS.get(kpi, kpi.replace("_", " "))
-
-
 def tornado(table: pd.DataFrame, kpi: str, settings: Settings) -> Figure:
     """Horizontal bars per parameter, the most influential on top, with 95% CIs."""
     rows = table[table["kpi"] == kpi].iloc[::-1]
@@ -420,15 +415,15 @@ def tornado(table: pd.DataFrame, kpi: str, settings: Settings) -> Figure:
             ("ST", "ST_conf", "total order (ST)", "tab:blue"),
             ("S1", "S1_conf", "first order (S1)", "tab:orange"),
         )
-        ax.set_xlabel(f"share of the variance of {_label(kpi)} (95% CI)")
-        title = f"Sobol indices of {_label(kpi)}"
+        ax.set_xlabel(f"share of the variance of {phrase(kpi)} (95% CI)")
+        title = f"Sobol indices of {phrase(kpi)}"
     else:
         bars = (
             ("mu_star", "mu_star_conf", "mu* (mean |elementary effect|)", "tab:blue"),
             ("sigma", None, "sigma (interactions, non-linearity)", "tab:orange"),
         )
-        ax.set_xlabel(f"effect on {_label(kpi)} of moving across the range")
-        title = f"Morris screening of {_label(kpi)}"
+        ax.set_xlabel(f"effect on {phrase(kpi)} of moving across the range")
+        title = f"Morris screening of {phrase(kpi)}"
     for offset, (column, conf, label, colour) in zip((0.2, -0.2), bars, strict=True):
         ax.barh(
             y + offset,
@@ -522,7 +517,7 @@ def _noise_lines(noise_table: pd.DataFrame, reps: int) -> list[str]:
             for v in (r["noise_share_run"], r["noise_share_mean"])
         ]
         sds = " | ".join(_num(r[c]) for c in ("sd_of_point_means", "sd_noise", "sd_seed_offset"))
-        out.append(f"| {_label(str(r['kpi']))} | {_num(r['mean'])} | {sds} | {pct[0]} | {pct[1]} |")
+        out.append(f"| {phrase(str(r['kpi']))} | {_num(r['mean'])} | {sds} | {pct[0]} | {pct[1]} |")
     return out
 
 
@@ -597,7 +592,7 @@ def write_report(
     expected = settings.points * settings.replications
     wall = sum(s["wall_seconds"] for s in manifest.get("sessions", []))
     size = manifest.get("world", {})
-    kpi_names = ", ".join(_label(kpi) for kpi in settings.kpis)
+    kpi_names = ", ".join(phrase(kpi) for kpi in settings.kpis)
     lines = [
         f"# Global sensitivity ({method}) of {kpi_names}",
         "",
@@ -649,10 +644,10 @@ def write_report(
     ]
     for kpi in settings.kpis:
         table = indices[indices["kpi"] == kpi]
-        lines += [f"## {_label(kpi)}", "", *markdown_table(table, settings), ""]
+        lines += [f"## {phrase(kpi)}", "", *markdown_table(table, settings), ""]
         lines += [*reading(table, settings), ""]
         if kpi in figures:
-            lines += [f"![{_label(kpi)}]({figures[kpi]})", ""]
+            lines += [f"![{phrase(kpi)}]({figures[kpi]})", ""]
     if settings.by_year is not None and by_year is not None and "by_year" in figures:
         lines += [
             f"## Year by year: {BY_YEAR[settings.by_year][0]}",
@@ -1001,7 +996,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     indices = pd.read_csv(folder / "indices.csv")
     first = settings.kpis[0]
     table = indices[indices["kpi"] == first]
-    print(f"\n{_label(first)}:")
+    print(f"\n{phrase(first)}:")
     print("\n".join(markdown_table(table, settings)))
     print(f"\nreport: {report.resolve()}")
     return 0
