@@ -118,7 +118,7 @@ def new_manifest(
     replications: int | None = None,
 ) -> dict[str, Any]:
     """Everything needed to reproduce a study run by run."""
-    from sim.cli import compose_config
+    from sim.compose import compose_config
 
     fixed, seeds = study_overrides(scenario, smoke, replications)
     fixed = [*fixed, *extra]

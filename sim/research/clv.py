@@ -1258,7 +1258,8 @@ def json_dumps(data: Any) -> str:
 
 
 def _compose(overrides: Sequence[str]) -> SimConfig:
-    from sim.cli import UserError, compose_config
+    from sim.compose import compose_config
+    from sim.errors import UserError
 
     try:
         return compose_config(overrides)
@@ -1399,9 +1400,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _cli() -> int:
-    from sim.cli import module_main
+    from sim.commandline import module_main
 
-    return module_main("clv")
+    return module_main(main)
 
 
 if __name__ == "__main__":

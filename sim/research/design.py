@@ -126,7 +126,8 @@ def run_design(
     from omegaconf import OmegaConf
     from omegaconf.errors import OmegaConfBaseException
 
-    from sim.cli import compose_config, explain
+    from sim.compose import compose_config
+    from sim.errors import explain
 
     folder.mkdir(parents=True, exist_ok=True)
     write_design(folder, design)

@@ -104,7 +104,8 @@ def _ema() -> Any:
 @lru_cache(maxsize=8)
 def base_config(fixed: tuple[str, ...], policy: str) -> SimConfig:
     """The composed world and policy every experiment starts from (composed once a process)."""
-    from sim.cli import UserError, compose_config
+    from sim.compose import compose_config
+    from sim.errors import UserError
 
     try:
         return compose_config([*fixed, *QUIET, f"policy={policy}"])
@@ -951,6 +952,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from sim.cli import module_main
+    from sim.commandline import module_main
 
-    raise SystemExit(module_main("ema"))
+    raise SystemExit(module_main(main))

@@ -533,7 +533,7 @@ def prepare(args: argparse.Namespace, command: str) -> tuple[Path, dict[str, Any
     manifest = new_manifest(
         scenario, links, metric, args.smoke, args.replications, args.overrides, command
     )
-    from sim.cli import compose_config
+    from sim.compose import compose_config
 
     # Every arm's configuration is composed once by run_design; check the world and
     # the policies here so a bad override fails before a folder is made.
@@ -553,7 +553,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_intermixed_args(args_list)
     command = shlex.join(["sim", "loops", *args_list])
-    from sim.cli import UserError
+    from sim.errors import UserError
 
     try:
         if args.analyse is not None:
@@ -580,6 +580,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from sim.cli import module_main
+    from sim.commandline import module_main
 
-    raise SystemExit(module_main("loops"))
+    raise SystemExit(module_main(main))

@@ -131,7 +131,8 @@ def _parser() -> argparse.ArgumentParser:
 @lru_cache(maxsize=8)
 def base_config(fixed: tuple[str, ...], baseline: str) -> SimConfig:
     """The world and baseline policy every trial starts from (composed once, checked)."""
-    from sim.cli import UserError, compose_config
+    from sim.compose import compose_config
+    from sim.errors import UserError
 
     try:
         return compose_config([*fixed, f"policy={baseline}"])
@@ -694,6 +695,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from sim.cli import module_main
+    from sim.commandline import module_main
 
-    raise SystemExit(module_main("optimise"))
+    raise SystemExit(module_main(main))

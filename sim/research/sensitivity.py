@@ -32,8 +32,8 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from numpy.typing import NDArray
 
-from sim.cli import UserError
 from sim.config import ConfigError
+from sim.errors import UserError
 from sim.experiments.study import LAUNCHERS
 from sim.kpis import SUMMARY_KPIS, phrase
 from sim.output import timestamp, unique_path, write_text_atomically
@@ -215,7 +215,7 @@ def world(settings: Settings) -> dict[str, int]:
     Raises:
         ConfigError: if an override or the policy is invalid, or the horizon is under a year.
     """
-    from sim.cli import compose_config
+    from sim.compose import compose_config
 
     try:
         cfg = compose_config([*settings.fixed, f"policy={settings.policy}"])
@@ -1003,6 +1003,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from sim.cli import module_main
+    from sim.commandline import module_main
 
-    raise SystemExit(module_main("sensitivity"))
+    raise SystemExit(module_main(main))
