@@ -38,19 +38,12 @@ commands:
 
 
 def _run_command(args: list[str]) -> int:
-    if any(a in ("--help", "-h", "--hydra-help", "--info", "-i") for a in args):
-        from sim.app import hydra_main
+    from sim.launch import run_app
 
-        sys.argv = ["sim run", *args]
-        hydra_main()
-        return 0
-    multirun = any(a in ("-m", "--multirun") for a in args)
-    overrides = [a for a in args if not a.startswith("-")]
-    check_overrides(overrides, multirun)
-    from sim.app import hydra_main
-
-    sys.argv = ["sim run", *args]
-    hydra_main()
+    if not any(a in ("--help", "-h", "--hydra-help", "--info", "-i") for a in args):
+        multirun = any(a in ("-m", "--multirun") for a in args)
+        check_overrides([a for a in args if not a.startswith("-")], multirun)
+    run_app(args, prog="sim run")
     return 0
 
 

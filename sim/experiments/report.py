@@ -16,8 +16,8 @@ from sim.experiments.analysis import (
     t_interval,
 )
 from sim.experiments.plots import make_study_figures
-from sim.experiments.study import read_manifest, write_manifest
 from sim.kpis import format_short, phrase
+from sim.manifest import read_manifest, write_manifest
 from sim.output import write_text_atomically
 
 

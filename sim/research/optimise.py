@@ -38,12 +38,13 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from sim.config import ConfigError, SimConfig
+from sim.design import schema_default
 from sim.experiments.analysis import t_interval
-from sim.experiments.study import LAUNCHERS
 from sim.kpis import SUMMARY_KPIS
+from sim.launch import LAUNCHERS, run_design
+from sim.manifest import revision, versions, write_manifest
 from sim.output import timestamp, unique_path, write_text_atomically
 from sim.report import format_cell, markdown_table
-from sim.research.design import run_design, schema_default
 from sim.research.levers import (
     LEVERS_FILE,
     Lever,
@@ -613,12 +614,9 @@ def _summary_table(summary: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def write_manifest(settings: Settings) -> None:
+def new_manifest(settings: Settings) -> dict[str, Any]:
     """``manifest.yaml``: settings, seeds, software versions and the code revision."""
-    from sim.experiments.study import git_revision, versions
-
-    sha, dirty = git_revision()
-    data = {
+    return {
         "command": ["sim optimise", *settings.argv],
         "kpi": settings.kpi,
         "direction": settings.direction,
@@ -631,11 +629,10 @@ def write_manifest(settings: Settings) -> None:
         "confirm_seeds": confirm_seeds(settings),
         "fixed_overrides": settings.fixed,
         "levers_file": str(settings.levers_path),
-        "git": {"revision": sha, "dirty": dirty},
+        "git": revision(),
         "versions": versions(),
         "created_utc": timestamp(),
     }
-    write_text_atomically(settings.folder / "manifest.yaml", yaml.safe_dump(data, sort_keys=False))
 
 
 def run(settings: Settings) -> int:
@@ -644,7 +641,7 @@ def run(settings: Settings) -> int:
 
     start = time.perf_counter()
     settings.folder.mkdir(parents=True, exist_ok=True)
-    write_manifest(settings)
+    write_manifest(settings.folder, new_manifest(settings))
     n_runs = settings.trials * settings.replications
     print(
         f"sim optimise: {settings.direction} {settings.kpi}, {settings.trials} trials x "

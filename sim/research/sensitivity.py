@@ -3,7 +3,7 @@
 SALib draws the design (Saltelli's scheme for Sobol indices, Morris trajectories for
 elementary effects) over the ranges in ``configs/uncertainties.yaml``; every design
 point runs under the same replication seeds (common random numbers) as one Hydra
-multirun through :func:`sim.research.design.run_design`, so it parallelises and scales
+multirun through :func:`sim.launch.run_design`, so it parallelises and scales
 out (joblib, Slurm, Ray) like every other sweep and resumes where it was cut short.
 The KPI of a point is its mean over the seeds; the share of variance that is seed noise
 is reported beside the indices, because an agent-based model is not a deterministic
@@ -27,18 +27,18 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from numpy.typing import NDArray
 
 from sim.config import ConfigError
+from sim.design import read_runs
 from sim.errors import UserError
-from sim.experiments.study import LAUNCHERS
 from sim.kpis import SUMMARY_KPIS, phrase
+from sim.launch import LAUNCHERS, run_design
+from sim.manifest import read_manifest, revision, versions, write_manifest
 from sim.output import timestamp, unique_path, write_text_atomically
 from sim.plots import save
-from sim.research.design import read_runs, run_design
 from sim.research.uncertainties import UNCERTAINTIES_FILE, Uncertainty, load_uncertainties, scale
 from sim.rng import replication_seeds, stream_key
 
@@ -708,29 +708,17 @@ def settings_from_record(record: dict[str, Any]) -> Settings:
     )
 
 
-def read_manifest(folder: Path) -> dict[str, Any]:
+def load_manifest(folder: Path) -> dict[str, Any]:
     """A sensitivity folder's manifest.
 
     Raises:
         ConfigError: if the folder holds none.
     """
-    path = folder / MANIFEST
-    if not path.is_file():
-        raise ConfigError(f"--resume {folder}: no {MANIFEST}; is this a sensitivity folder?")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    assert isinstance(data, dict)
-    return data
-
-
-def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
-    """Write the manifest atomically."""
-    write_text_atomically(folder / MANIFEST, yaml.safe_dump(manifest, sort_keys=False))
+    return read_manifest(folder, MANIFEST, "a sensitivity folder")
 
 
 def prepare(settings: Settings, folder: Path, launcher: str) -> dict[str, Any]:
     """Check the settings, draw and save the design and write the manifest."""
-    from sim.experiments.study import git_revision, versions
-
     check_settings(settings)
     size = world(settings)
     unit = unit_sample(settings)
@@ -746,8 +734,7 @@ def prepare(settings: Settings, folder: Path, launcher: str) -> dict[str, Any]:
             )
     sample = pd.DataFrame(unit, columns=[u.key for u in settings.uncertainties])
     sample.insert(0, "point", range(len(sample)))
-    sha, dirty = git_revision()
-    manifest = read_manifest(folder) if (folder / MANIFEST).is_file() else {}
+    manifest = load_manifest(folder) if (folder / MANIFEST).is_file() else {}
     manifest.update(
         {
             "settings": _settings_record(settings),
@@ -756,8 +743,8 @@ def prepare(settings: Settings, folder: Path, launcher: str) -> dict[str, Any]:
             "points": settings.points,
             "runs": settings.points * settings.replications,
             "launcher": launcher,
-            "git": {"revision": sha, "dirty": dirty},
-            "versions": {**versions(), "SALib": _version("SALib")},
+            "git": revision(),
+            "versions": versions("SALib"),
         }
     )
     # Nothing is written until everything is checked: a refused command leaves no folder.
@@ -765,17 +752,8 @@ def prepare(settings: Settings, folder: Path, launcher: str) -> dict[str, Any]:
     write_text_atomically(old, sample.to_csv(index=False))
     manifest.setdefault("created_utc", timestamp())
     manifest.setdefault("sessions", [])
-    write_manifest(folder, manifest)
+    write_manifest(folder, manifest, MANIFEST)
     return manifest
-
-
-def _version(distribution: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(distribution)
-    except PackageNotFoundError:
-        return "not installed"
 
 
 def salib(module: str) -> Any:
@@ -832,13 +810,13 @@ def run_sensitivity(
         session = {"launcher": launcher, "jobs": jobs, "runs": len(todo)}
         elapsed = round(time.time() - started, 1)
         manifest["sessions"].append({**session, "wall_seconds": elapsed, "ended": timestamp()})
-        write_manifest(folder, manifest)
+        write_manifest(folder, manifest, MANIFEST)
     return analyse_folder(folder)
 
 
 def analyse_folder(folder: Path) -> Path:
     """Compute the indices, figures and report of a sensitivity folder from its runs."""
-    manifest = read_manifest(folder)
+    manifest = load_manifest(folder)
     settings = settings_from_record(manifest["settings"])
     unit = pd.read_csv(folder / UNIT_SAMPLE).drop(columns="point").to_numpy(dtype=float)
     unit = unit[: settings.points]
@@ -949,7 +927,7 @@ def resolve(args: argparse.Namespace) -> tuple[Settings, Path]:
                 "(allowed with --resume: --samples, --replications, --kpis, --by-year, "
                 "--launcher, --jobs)"
             )
-        old = settings_from_record(read_manifest(args.resume)["settings"])
+        old = settings_from_record(load_manifest(args.resume)["settings"])
         settings = replace(
             old,
             samples=args.samples if args.samples is not None else old.samples,
