@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 from numpy.typing import NDArray
 
-from sim.report import format_money
+from sim.kpis import format_money
 from sim.results import top_share_of_profit, whale_curve
 
 WEEKS_PER_YEAR = 52

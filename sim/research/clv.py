@@ -34,6 +34,7 @@ from numpy.typing import NDArray
 from scipy import special, stats
 
 from sim.config import ConfigError, SimConfig
+from sim.manifest import revision, versions, write_manifest
 from sim.model import ServiceProfitChainModel
 from sim.output import AtomicFolder, timestamp, write_json, write_text_atomically
 from sim.state import FOCAL
@@ -1171,13 +1172,10 @@ def report_text(
     return "\n".join(lines)
 
 
-def manifest(analysis: Analysis, command: str, source: str, seconds: float) -> dict[str, Any]:
+def new_manifest(analysis: Analysis, command: str, source: str, seconds: float) -> dict[str, Any]:
     """What made this folder: command, calendar, versions, revision and the full config."""
     from sim.configstore import to_yaml
-    from sim.experiments.study import git_revision, versions
 
-    lifetimes = _import_lifetimes()
-    sha, dirty = git_revision()
     w = analysis.windows
     return {
         "command": command,
@@ -1191,8 +1189,8 @@ def manifest(analysis: Analysis, command: str, source: str, seconds: float) -> d
         },
         "cohort_customers": len(analysis.table),
         "wall_seconds": round(seconds, 1),
-        "versions": {**versions(), "lifetimes": lifetimes.__version__},
-        "git": {"revision": sha, "dirty": dirty},
+        "versions": versions("lifetimes"),
+        "git": revision(),
         "config": yaml.safe_load(to_yaml(analysis.config)),
     }
 
@@ -1230,10 +1228,7 @@ def write_outputs(
         analysis.log.to_parquet(part / "cohort_transactions.parquet", index=False)
         write_json(part / "scores.json", analysis.scores)
         (part / "fit.json").write_text(json_dumps(fit_parameters(analysis.fits)), encoding="utf-8")
-        write_text_atomically(
-            part / "manifest.yaml",
-            yaml.safe_dump(manifest(analysis, command, source, seconds), sort_keys=False),
-        )
+        write_manifest(part, new_manifest(analysis, command, source, seconds))
         summary = None
         if replications is not None:
             replications.to_csv(part / "replications.csv", index=False)
@@ -1258,7 +1253,8 @@ def json_dumps(data: Any) -> str:
 
 
 def _compose(overrides: Sequence[str]) -> SimConfig:
-    from sim.cli import UserError, compose_config
+    from sim.compose import compose_config
+    from sim.errors import UserError
 
     try:
         return compose_config(overrides)
@@ -1399,9 +1395,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _cli() -> int:
-    from sim.cli import module_main
+    from sim.commandline import module_main
 
-    return module_main("clv")
+    return module_main(main)
 
 
 if __name__ == "__main__":

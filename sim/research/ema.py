@@ -37,16 +37,16 @@ from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
-import yaml
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from scipy import stats
 
 from sim.config import ConfigError, SimConfig, validate
+from sim.design import coerce, schema_default
 from sim.experiments.analysis import t_interval
+from sim.manifest import MANIFEST, read_manifest, revision, versions, write_manifest
 from sim.output import timestamp, unique_path, write_text_atomically
 from sim.report import format_cell, markdown_table
-from sim.research.design import coerce, schema_default
 from sim.research.levers import (
     LEVERS_FILE,
     Lever,
@@ -78,7 +78,6 @@ DEFAULTS = {"scenarios": 200, "replications": 1}
 SMALL_DEFAULTS = {"scenarios": 12, "replications": 1}
 POLICIES = ("uniform_service", "tiered_service")
 QUIET = ("run.figures=false", "run.progress=false")
-MANIFEST = "manifest.yaml"
 PAIRS = "pairs.csv"
 PRIM_FILES = (
     "prim_trajectory.csv",
@@ -104,7 +103,8 @@ def _ema() -> Any:
 @lru_cache(maxsize=8)
 def base_config(fixed: tuple[str, ...], policy: str) -> SimConfig:
     """The composed world and policy every experiment starts from (composed once a process)."""
-    from sim.cli import UserError, compose_config
+    from sim.compose import compose_config
+    from sim.errors import UserError
 
     try:
         return compose_config([*fixed, *QUIET, f"policy={policy}"])
@@ -644,9 +644,9 @@ def run(settings: Settings) -> int:
     start = time.perf_counter()
     table, n_runs = experiment(settings)
     minutes = (time.perf_counter() - start) / 60
-    manifest = read_manifest(settings.folder)
+    manifest = load_manifest(settings.folder)
     manifest.update({"runs": n_runs, "experiment_minutes": round(minutes, 2)})
-    _write_yaml(settings.folder / MANIFEST, manifest)
+    write_manifest(settings.folder, manifest)
     return analyse(settings, table, n_runs, minutes)
 
 
@@ -665,7 +665,7 @@ def experiment(settings: Settings) -> tuple[pd.DataFrame, int]:
         f"= {n_runs} runs -> {folder}",
         flush=True,
     )
-    write_manifest(settings, seeds)
+    write_manifest(folder, new_manifest(settings, seeds))
     experiments, outcomes = perform(
         model, settings.scenarios, samples, settings.root_seed, settings.jobs
     )
@@ -725,24 +725,16 @@ def _conditions(limits: pd.DataFrame) -> str:
     return "; ".join(_limit_text(r) for r in limits.itertuples(index=False))
 
 
-def read_manifest(folder: Path) -> dict[str, Any]:
-    """The manifest of a ``sim ema`` folder."""
-    path = folder / MANIFEST
-    if not path.is_file() or not (folder / PAIRS).is_file():
+def load_manifest(folder: Path) -> dict[str, Any]:
+    """The manifest of a ``sim ema`` folder (which must hold its pairs too)."""
+    if not (folder / PAIRS).is_file():
         raise ConfigError(f"{folder}: no {MANIFEST} and {PAIRS}; is this a sim ema folder?")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: not a sim ema manifest")
-    return data
-
-
-def _write_yaml(path: Path, data: dict[str, Any]) -> None:
-    write_text_atomically(path, yaml.safe_dump(data, sort_keys=False))
+    return read_manifest(folder, MANIFEST, "a sim ema folder")
 
 
 def reanalyse(folder: Path, threshold: float, min_density: float) -> int:
     """PRIM again on a finished folder's pairs (another threshold or density), no new runs."""
-    manifest = read_manifest(folder)
+    manifest = load_manifest(folder)
     if "runs" not in manifest:
         raise ConfigError(f"{folder}: its experiments did not finish; run them again")
     uncertainties = load_uncertainties(Path(manifest["uncertainties_file"]))
@@ -783,12 +775,9 @@ def _limit_text(row: Any) -> str:
     return f"{row.uncertainty} <= {row.box_high:.3g}"
 
 
-def write_manifest(settings: Settings, seeds: Sequence[int]) -> None:
+def new_manifest(settings: Settings, seeds: Sequence[int]) -> dict[str, Any]:
     """``manifest.yaml``: settings, seeds, software versions and the code revision."""
-    from sim.experiments.study import git_revision, versions
-
-    sha, dirty = git_revision()
-    data = {
+    return {
         "command": ["sim ema", *settings.argv],
         "scenarios": settings.scenarios,
         "policies": list(settings.policies),
@@ -798,11 +787,10 @@ def write_manifest(settings: Settings, seeds: Sequence[int]) -> None:
         "fixed_overrides": settings.fixed,
         "uncertainties_file": str(settings.uncertainties_path),
         "levers_file": str(settings.levers_path),
-        "git": {"revision": sha, "dirty": dirty},
-        "versions": {**versions(), "ema_workbench": str(_ema().__version__)},
+        "git": revision(),
+        "versions": versions("ema_workbench"),
         "created_utc": timestamp(),
     }
-    _write_yaml(settings.folder / MANIFEST, data)
 
 
 def write_report(
@@ -951,6 +939,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from sim.cli import module_main
+    from sim.commandline import module_main
 
-    raise SystemExit(module_main("ema"))
+    raise SystemExit(module_main(main))

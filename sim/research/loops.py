@@ -3,7 +3,7 @@
 A scenario's policies x replication seeds run under the full model and again with each
 feedback link cut in turn (held at its week-0 value, see ``sim.config.FeedbackConfig``),
 plus once with every chosen link cut together. It runs as design sweeps
-(``sim.research.design``), one per seed, whose design rows are the arms: any Hydra
+(``sim.launch.run_design``), one per seed, whose design rows are the arms: any Hydra
 launcher runs it and a killed sweep resumes with ``--resume``. For each policy against
 the scenario's baseline, paired by seed (common random numbers), the difference in the
 headline KPI is taken under the full model (D) and with the link cut (E); the loop
@@ -32,18 +32,19 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from sim.config import ConfigError, FeedbackConfig, feedback_links
+from sim.design import DESIGN, failures, read_runs
 from sim.experiments.analysis import t_interval
-from sim.experiments.report import LABELS, fmt
 from sim.experiments.scenario import Scenario, load_scenario, scenario_names
-from sim.experiments.study import LAUNCHERS, git_revision, study_overrides, versions
+from sim.experiments.study import study_overrides
+from sim.kpis import format_short, phrase
+from sim.launch import LAUNCHERS, run_design
+from sim.manifest import read_manifest, revision, versions, write_manifest
 from sim.output import timestamp, unique_path, write_text_atomically
 from sim.plots import save
-from sim.research.design import DESIGN, failures, read_runs, run_design
 
 MANIFEST = "loops.yaml"
 FULL = "full_model"
@@ -232,10 +233,10 @@ def attribution_figure(table: pd.DataFrame, metric: str) -> Figure:
         ax.set_xlabel("share of the full-model difference the loop carries")
         first = rows.dropna(subset=["full_diff"])
         if len(first):
-            difference = fmt(metric, float(first["full_diff"].iloc[0]), signed=True)
+            difference = format_short(metric, float(first["full_diff"].iloc[0]), signed=True)
             ax.set_title(
                 f"{policy} vs {first['baseline'].iloc[0]}\n"
-                f"{LABELS.get(metric, metric)}, full model: {difference}",
+                f"{phrase(metric)}, full model: {difference}",
                 fontsize=9,
                 loc="left",
             )
@@ -248,7 +249,8 @@ def attribution_figure(table: pd.DataFrame, metric: str) -> Figure:
 
 
 def _cell(metric: str, mean: float, lo: float, hi: float) -> str:
-    return f"{fmt(metric, mean, True)} [{fmt(metric, lo, True)}, {fmt(metric, hi, True)}]"
+    low, high = format_short(metric, lo, True), format_short(metric, hi, True)
+    return f"{format_short(metric, mean, True)} [{low}, {high}]"
 
 
 def _share(mean: float, lo: float, hi: float) -> str:
@@ -284,7 +286,7 @@ def write_report(
 ) -> Path:
     """Write ``report.md``: question, what ran, one attribution table per policy."""
     metric, baseline = manifest["metric"], manifest["baseline"]
-    label = LABELS.get(metric, metric)
+    label = phrase(metric)
     lines = [
         f"# Loop attribution: {manifest['scenario']}",
         "",
@@ -358,7 +360,7 @@ def write_report(
 
 def analyse(folder: Path) -> Path:
     """(Re)build the tables, figure and report of a loop-attribution folder."""
-    manifest = read_manifest(folder)
+    manifest = load_manifest(folder)
     parts = [runs for runs in map(read_runs, seed_folders(folder)) if not runs.empty]
     if not parts:
         raise ConfigError(f"{folder}: no finished runs to analyse")
@@ -381,15 +383,9 @@ def analyse(folder: Path) -> Path:
 # --------------------------------------------------------------------- run
 
 
-def read_manifest(folder: Path) -> dict[str, Any]:
+def load_manifest(folder: Path) -> dict[str, Any]:
     """The manifest of a loop-attribution folder."""
-    path = folder / MANIFEST
-    if not path.is_file():
-        raise ConfigError(f"{folder}: no {MANIFEST}; is this a loop-attribution folder?")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: not a mapping")
-    return data
+    return read_manifest(folder, MANIFEST, "a loop-attribution folder")
 
 
 def new_manifest(
@@ -406,7 +402,6 @@ def new_manifest(
     # run_design adds its own output switches.
     fixed = [o for o in fixed if not o.startswith(("run.figures=", "run.progress="))]
     arms, _ = loop_design(links)
-    sha, dirty = git_revision()
     return {
         "scenario": scenario.name,
         "question": scenario.question,
@@ -421,7 +416,7 @@ def new_manifest(
         "fixed_overrides": last_wins([*fixed, *extra]),
         "cells": len(arms) * len(scenario.policies) * len(seeds),
         "command": command,
-        "git": {"revision": sha, "dirty": dirty},
+        "git": revision(),
         "versions": versions(),
         "created_utc": timestamp(),
     }
@@ -469,7 +464,7 @@ def run_loops(folder: Path, manifest: dict[str, Any], launcher: str, jobs: int) 
     manifest.setdefault("sessions", []).append(
         {"wall_seconds": round(time.time() - start, 1), "launcher": launcher, "jobs": jobs}
     )
-    write_text_atomically(folder / MANIFEST, yaml.safe_dump(manifest, sort_keys=False))
+    write_manifest(folder, manifest, MANIFEST)
     return analyse(folder)
 
 
@@ -511,7 +506,7 @@ def prepare(args: argparse.Namespace, command: str) -> tuple[Path, dict[str, Any
     """
     if args.resume is not None:
         folder = Path(args.resume)
-        manifest = read_manifest(folder)
+        manifest = load_manifest(folder)
         if args.scenario and args.scenario != manifest["scenario"]:
             raise ConfigError(
                 f"{folder} holds scenario '{manifest['scenario']}', not '{args.scenario}'"
@@ -532,7 +527,7 @@ def prepare(args: argparse.Namespace, command: str) -> tuple[Path, dict[str, Any
     manifest = new_manifest(
         scenario, links, metric, args.smoke, args.replications, args.overrides, command
     )
-    from sim.cli import compose_config
+    from sim.compose import compose_config
 
     # Every arm's configuration is composed once by run_design; check the world and
     # the policies here so a bad override fails before a folder is made.
@@ -543,7 +538,7 @@ def prepare(args: argparse.Namespace, command: str) -> tuple[Path, dict[str, Any
         args.results_dir / "loops" / scenario.name / (name + ("_smoke" if args.smoke else ""))
     )
     folder.mkdir(parents=True)
-    write_text_atomically(folder / MANIFEST, yaml.safe_dump(manifest, sort_keys=False))
+    write_manifest(folder, manifest, MANIFEST)
     return folder, manifest
 
 
@@ -552,11 +547,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     args = build_parser().parse_intermixed_args(args_list)
     command = shlex.join(["sim", "loops", *args_list])
-    from sim.cli import UserError
+    from sim.errors import UserError
 
     try:
         if args.analyse is not None:
-            folder, manifest = Path(args.analyse), read_manifest(Path(args.analyse))
+            folder, manifest = Path(args.analyse), load_manifest(Path(args.analyse))
             report = analyse(folder)
         else:
             folder, manifest = prepare(args, command)
@@ -579,6 +574,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from sim.cli import module_main
+    from sim.commandline import module_main
 
-    raise SystemExit(module_main("loops"))
+    raise SystemExit(module_main(main))

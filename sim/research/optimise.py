@@ -38,11 +38,13 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from sim.config import ConfigError, SimConfig
+from sim.design import schema_default
 from sim.experiments.analysis import t_interval
-from sim.experiments.study import LAUNCHERS
+from sim.kpis import SUMMARY_KPIS
+from sim.launch import LAUNCHERS, run_design
+from sim.manifest import revision, versions, write_manifest
 from sim.output import timestamp, unique_path, write_text_atomically
 from sim.report import format_cell, markdown_table
-from sim.research.design import run_design, schema_default
 from sim.research.levers import (
     LEVERS_FILE,
     Lever,
@@ -51,7 +53,6 @@ from sim.research.levers import (
     searched,
     values_of,
 )
-from sim.results import SUMMARY_KPIS
 from sim.rng import replication_seeds
 
 KPIS = SUMMARY_KPIS  # any numeric KPI of a run's summary.json can be the objective
@@ -131,7 +132,8 @@ def _parser() -> argparse.ArgumentParser:
 @lru_cache(maxsize=8)
 def base_config(fixed: tuple[str, ...], baseline: str) -> SimConfig:
     """The world and baseline policy every trial starts from (composed once, checked)."""
-    from sim.cli import UserError, compose_config
+    from sim.compose import compose_config
+    from sim.errors import UserError
 
     try:
         return compose_config([*fixed, f"policy={baseline}"])
@@ -612,12 +614,9 @@ def _summary_table(summary: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def write_manifest(settings: Settings) -> None:
+def new_manifest(settings: Settings) -> dict[str, Any]:
     """``manifest.yaml``: settings, seeds, software versions and the code revision."""
-    from sim.experiments.study import git_revision, versions
-
-    sha, dirty = git_revision()
-    data = {
+    return {
         "command": ["sim optimise", *settings.argv],
         "kpi": settings.kpi,
         "direction": settings.direction,
@@ -630,11 +629,10 @@ def write_manifest(settings: Settings) -> None:
         "confirm_seeds": confirm_seeds(settings),
         "fixed_overrides": settings.fixed,
         "levers_file": str(settings.levers_path),
-        "git": {"revision": sha, "dirty": dirty},
+        "git": revision(),
         "versions": versions(),
         "created_utc": timestamp(),
     }
-    write_text_atomically(settings.folder / "manifest.yaml", yaml.safe_dump(data, sort_keys=False))
 
 
 def run(settings: Settings) -> int:
@@ -643,7 +641,7 @@ def run(settings: Settings) -> int:
 
     start = time.perf_counter()
     settings.folder.mkdir(parents=True, exist_ok=True)
-    write_manifest(settings)
+    write_manifest(settings.folder, new_manifest(settings))
     n_runs = settings.trials * settings.replications
     print(
         f"sim optimise: {settings.direction} {settings.kpi}, {settings.trials} trials x "
@@ -694,6 +692,6 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    from sim.cli import module_main
+    from sim.commandline import module_main
 
-    raise SystemExit(module_main("optimise"))
+    raise SystemExit(module_main(main))

@@ -3,7 +3,7 @@
 SALib draws the design (Saltelli's scheme for Sobol indices, Morris trajectories for
 elementary effects) over the ranges in ``configs/uncertainties.yaml``; every design
 point runs under the same replication seeds (common random numbers) as one Hydra
-multirun through :func:`sim.research.design.run_design`, so it parallelises and scales
+multirun through :func:`sim.launch.run_design`, so it parallelises and scales
 out (joblib, Slurm, Ray) like every other sweep and resumes where it was cut short.
 The KPI of a point is its mean over the seeds; the share of variance that is seed noise
 is reported beside the indices, because an agent-based model is not a deterministic
@@ -27,20 +27,19 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 from numpy.typing import NDArray
 
-from sim.cli import UserError
 from sim.config import ConfigError
-from sim.experiments.report import LABELS
-from sim.experiments.study import LAUNCHERS
+from sim.design import read_runs
+from sim.errors import UserError
+from sim.kpis import SUMMARY_KPIS, phrase
+from sim.launch import LAUNCHERS, run_design
+from sim.manifest import read_manifest, revision, versions, write_manifest
 from sim.output import timestamp, unique_path, write_text_atomically
 from sim.plots import save
-from sim.research.design import read_runs, run_design
 from sim.research.uncertainties import UNCERTAINTIES_FILE, Uncertainty, load_uncertainties, scale
-from sim.results import SUMMARY_KPIS
 from sim.rng import replication_seeds, stream_key
 
 METHODS = ("sobol", "morris")
@@ -216,7 +215,7 @@ def world(settings: Settings) -> dict[str, int]:
     Raises:
         ConfigError: if an override or the policy is invalid, or the horizon is under a year.
     """
-    from sim.cli import compose_config
+    from sim.compose import compose_config
 
     try:
         cfg = compose_config([*settings.fixed, f"policy={settings.policy}"])
@@ -402,10 +401,6 @@ def _seeds(n: int) -> str:
     return f"{n} seed" + ("s" if n != 1 else "")
 
 
-def _label(kpi: str) -> str:
-    return LABELS.get(kpi, kpi.replace("_", " "))
-
-
 def tornado(table: pd.DataFrame, kpi: str, settings: Settings) -> Figure:
     """Horizontal bars per parameter, the most influential on top, with 95% CIs."""
     rows = table[table["kpi"] == kpi].iloc[::-1]
@@ -420,15 +415,15 @@ def tornado(table: pd.DataFrame, kpi: str, settings: Settings) -> Figure:
             ("ST", "ST_conf", "total order (ST)", "tab:blue"),
             ("S1", "S1_conf", "first order (S1)", "tab:orange"),
         )
-        ax.set_xlabel(f"share of the variance of {_label(kpi)} (95% CI)")
-        title = f"Sobol indices of {_label(kpi)}"
+        ax.set_xlabel(f"share of the variance of {phrase(kpi)} (95% CI)")
+        title = f"Sobol indices of {phrase(kpi)}"
     else:
         bars = (
             ("mu_star", "mu_star_conf", "mu* (mean |elementary effect|)", "tab:blue"),
             ("sigma", None, "sigma (interactions, non-linearity)", "tab:orange"),
         )
-        ax.set_xlabel(f"effect on {_label(kpi)} of moving across the range")
-        title = f"Morris screening of {_label(kpi)}"
+        ax.set_xlabel(f"effect on {phrase(kpi)} of moving across the range")
+        title = f"Morris screening of {phrase(kpi)}"
     for offset, (column, conf, label, colour) in zip((0.2, -0.2), bars, strict=True):
         ax.barh(
             y + offset,
@@ -522,7 +517,7 @@ def _noise_lines(noise_table: pd.DataFrame, reps: int) -> list[str]:
             for v in (r["noise_share_run"], r["noise_share_mean"])
         ]
         sds = " | ".join(_num(r[c]) for c in ("sd_of_point_means", "sd_noise", "sd_seed_offset"))
-        out.append(f"| {_label(str(r['kpi']))} | {_num(r['mean'])} | {sds} | {pct[0]} | {pct[1]} |")
+        out.append(f"| {phrase(str(r['kpi']))} | {_num(r['mean'])} | {sds} | {pct[0]} | {pct[1]} |")
     return out
 
 
@@ -597,7 +592,7 @@ def write_report(
     expected = settings.points * settings.replications
     wall = sum(s["wall_seconds"] for s in manifest.get("sessions", []))
     size = manifest.get("world", {})
-    kpi_names = ", ".join(_label(kpi) for kpi in settings.kpis)
+    kpi_names = ", ".join(phrase(kpi) for kpi in settings.kpis)
     lines = [
         f"# Global sensitivity ({method}) of {kpi_names}",
         "",
@@ -649,10 +644,10 @@ def write_report(
     ]
     for kpi in settings.kpis:
         table = indices[indices["kpi"] == kpi]
-        lines += [f"## {_label(kpi)}", "", *markdown_table(table, settings), ""]
+        lines += [f"## {phrase(kpi)}", "", *markdown_table(table, settings), ""]
         lines += [*reading(table, settings), ""]
         if kpi in figures:
-            lines += [f"![{_label(kpi)}]({figures[kpi]})", ""]
+            lines += [f"![{phrase(kpi)}]({figures[kpi]})", ""]
     if settings.by_year is not None and by_year is not None and "by_year" in figures:
         lines += [
             f"## Year by year: {BY_YEAR[settings.by_year][0]}",
@@ -713,29 +708,17 @@ def settings_from_record(record: dict[str, Any]) -> Settings:
     )
 
 
-def read_manifest(folder: Path) -> dict[str, Any]:
+def load_manifest(folder: Path) -> dict[str, Any]:
     """A sensitivity folder's manifest.
 
     Raises:
         ConfigError: if the folder holds none.
     """
-    path = folder / MANIFEST
-    if not path.is_file():
-        raise ConfigError(f"--resume {folder}: no {MANIFEST}; is this a sensitivity folder?")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    assert isinstance(data, dict)
-    return data
-
-
-def write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
-    """Write the manifest atomically."""
-    write_text_atomically(folder / MANIFEST, yaml.safe_dump(manifest, sort_keys=False))
+    return read_manifest(folder, MANIFEST, "a sensitivity folder")
 
 
 def prepare(settings: Settings, folder: Path, launcher: str) -> dict[str, Any]:
     """Check the settings, draw and save the design and write the manifest."""
-    from sim.experiments.study import git_revision, versions
-
     check_settings(settings)
     size = world(settings)
     unit = unit_sample(settings)
@@ -751,8 +734,7 @@ def prepare(settings: Settings, folder: Path, launcher: str) -> dict[str, Any]:
             )
     sample = pd.DataFrame(unit, columns=[u.key for u in settings.uncertainties])
     sample.insert(0, "point", range(len(sample)))
-    sha, dirty = git_revision()
-    manifest = read_manifest(folder) if (folder / MANIFEST).is_file() else {}
+    manifest = load_manifest(folder) if (folder / MANIFEST).is_file() else {}
     manifest.update(
         {
             "settings": _settings_record(settings),
@@ -761,8 +743,8 @@ def prepare(settings: Settings, folder: Path, launcher: str) -> dict[str, Any]:
             "points": settings.points,
             "runs": settings.points * settings.replications,
             "launcher": launcher,
-            "git": {"revision": sha, "dirty": dirty},
-            "versions": {**versions(), "SALib": _version("SALib")},
+            "git": revision(),
+            "versions": versions("SALib"),
         }
     )
     # Nothing is written until everything is checked: a refused command leaves no folder.
@@ -770,17 +752,8 @@ def prepare(settings: Settings, folder: Path, launcher: str) -> dict[str, Any]:
     write_text_atomically(old, sample.to_csv(index=False))
     manifest.setdefault("created_utc", timestamp())
     manifest.setdefault("sessions", [])
-    write_manifest(folder, manifest)
+    write_manifest(folder, manifest, MANIFEST)
     return manifest
-
-
-def _version(distribution: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(distribution)
-    except PackageNotFoundError:
-        return "not installed"
 
 
 def salib(module: str) -> Any:
@@ -837,13 +810,13 @@ def run_sensitivity(
         session = {"launcher": launcher, "jobs": jobs, "runs": len(todo)}
         elapsed = round(time.time() - started, 1)
         manifest["sessions"].append({**session, "wall_seconds": elapsed, "ended": timestamp()})
-        write_manifest(folder, manifest)
+        write_manifest(folder, manifest, MANIFEST)
     return analyse_folder(folder)
 
 
 def analyse_folder(folder: Path) -> Path:
     """Compute the indices, figures and report of a sensitivity folder from its runs."""
-    manifest = read_manifest(folder)
+    manifest = load_manifest(folder)
     settings = settings_from_record(manifest["settings"])
     unit = pd.read_csv(folder / UNIT_SAMPLE).drop(columns="point").to_numpy(dtype=float)
     unit = unit[: settings.points]
@@ -954,7 +927,7 @@ def resolve(args: argparse.Namespace) -> tuple[Settings, Path]:
                 "(allowed with --resume: --samples, --replications, --kpis, --by-year, "
                 "--launcher, --jobs)"
             )
-        old = settings_from_record(read_manifest(args.resume)["settings"])
+        old = settings_from_record(load_manifest(args.resume)["settings"])
         settings = replace(
             old,
             samples=args.samples if args.samples is not None else old.samples,
@@ -1001,13 +974,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     indices = pd.read_csv(folder / "indices.csv")
     first = settings.kpis[0]
     table = indices[indices["kpi"] == first]
-    print(f"\n{_label(first)}:")
+    print(f"\n{phrase(first)}:")
     print("\n".join(markdown_table(table, settings)))
     print(f"\nreport: {report.resolve()}")
     return 0
 
 
 if __name__ == "__main__":
-    from sim.cli import module_main
+    from sim.commandline import module_main
 
-    raise SystemExit(module_main("sensitivity"))
+    raise SystemExit(module_main(main))
