@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from sim.commandline import run
-from sim.compose import check_overrides
+from sim.compose import check_overrides, refuse_foreign_targets
 from sim.errors import UserError
 
 USAGE = """usage: sim <command> [args]
@@ -40,6 +40,7 @@ commands:
 def _run_command(args: list[str]) -> int:
     from sim.launch import run_app
 
+    refuse_foreign_targets(args)
     if not any(a in ("--help", "-h", "--hydra-help", "--info", "-i") for a in args):
         multirun = any(a in ("-m", "--multirun") for a in args)
         check_overrides([a for a in args if not a.startswith("-")], multirun)

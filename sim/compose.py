@@ -7,7 +7,6 @@ validated ``SimConfig`` (studies, design sweeps, research tools, the dashboard);
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 
 from sim.config import SimConfig, validate
@@ -38,27 +37,49 @@ def compose_config(overrides: Sequence[str]) -> SimConfig:
         GlobalHydra.instance().clear()
 
 
-TARGET_PATTERN = re.compile(r"_target_\s*[:=]\s*['\"]?([\w.]+)")
+# The only classes Hydra may instantiate from a command line this package builds: its own
+# callbacks (added by ``sim.launch``, never by a user). Launchers come from the YAML
+# files in configs/hydra/launcher, chosen by name.
+ALLOWED_TARGETS = frozenset({"sim.experiments.callbacks.AggregateOnEnd"})
+# Hydra options that would read configuration (and so ``_target_`` entries) from
+# outside configs/.
+FOREIGN_CONFIG_OPTIONS = ("--config-dir", "-cd", "--config-path", "-cp", "--config-name", "-cn")
 
 
 def refuse_foreign_targets(overrides: Sequence[str]) -> None:
-    """Refuse any ``_target_`` that names something outside this package.
+    """Refuse every user override that could make Hydra instantiate code.
 
-    Hydra instantiates ``_target_`` entries (callbacks, launchers); an override such as
-    ``+hydra.callbacks.x._target_=os.system`` would otherwise run arbitrary code.
+    Hydra instantiates ``_target_`` entries (callbacks, launchers, sweepers); an override
+    such as ``+hydra.callbacks.x._target_=os.system``, or one whose target is an
+    interpolation (``${hydra.job.name}``), would otherwise run arbitrary code. So a user
+    override may not name a ``_target_`` at all, in its key or in a mapping value, nor
+    touch ``hydra.callbacks``; the package's own callbacks are added after this check.
 
     Raises:
         UserError: naming the override and what is allowed.
     """
     for override in overrides:
-        if "_target_" not in override:
-            continue
-        for target in TARGET_PATTERN.findall(override):
-            if not target.startswith("sim."):
-                raise UserError(
-                    f"'{override}': _target_={target} is refused; "
-                    "allowed: only classes of this package (sim.*)"
-                )
+        text = str(override)
+        key = text.split("=", 1)[0].lstrip("+~").strip()
+        if text.startswith(FOREIGN_CONFIG_OPTIONS):
+            raise UserError(
+                f"'{text}' is refused: configuration comes only from configs/; "
+                "allowed: group=option and key=value overrides"
+            )
+        if "_target_" in text or key.startswith(("hydra.callbacks", "hydra/callbacks")):
+            raise UserError(
+                f"'{text}' is refused: overrides may not set _target_ or hydra.callbacks "
+                "(Hydra would run the code they name); allowed: group=option and "
+                "key=value overrides of the model's settings"
+            )
+
+
+def check_own_targets(args: Sequence[str]) -> None:
+    """The package's own Hydra arguments name only allowed, literal targets."""
+    for arg in args:
+        key, _, value = str(arg).partition("=")
+        if "_target_" in key and value not in ALLOWED_TARGETS:
+            raise UserError(f"internal error: target '{value}' is not in ALLOWED_TARGETS")
 
 
 def expand_sweeps(overrides: Sequence[str]) -> list[list[str]]:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from sim.compose import check_own_targets
 from sim.config import ConfigError, SimConfig, validate
 from sim.design import DESIGN_MANIFEST, design_values, read_runs, write_design
 from sim.manifest import write_manifest
@@ -84,6 +85,7 @@ def multirun(
         prog: The program name in Hydra's messages.
     """
     hooks = [f"+hydra.callbacks.{name}._target_={cls}" for name, cls in (callbacks or {}).items()]
+    check_own_targets(hooks)
     args = [
         "-m",
         *sweep,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import platform
 import subprocess
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,8 @@ from sim.config import ConfigError
 from sim.output import write_text_atomically
 
 MANIFEST = "manifest.yaml"
+# What a study's manifest must hold for a report to be built from it.
+STUDY_KEYS = ("scenario", "question", "policies", "baseline", "seeds", "cells", "metrics")
 CODE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -93,7 +95,10 @@ def write_manifest(folder: Path, data: Mapping[str, Any], name: str = MANIFEST) 
 
 
 def read_manifest(
-    folder: Path, name: str = MANIFEST, kind: str = "a study folder"
+    folder: Path,
+    name: str = MANIFEST,
+    kind: str = "a study folder",
+    required: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Read ``folder/name``.
 
@@ -101,6 +106,7 @@ def read_manifest(
         folder: The results folder.
         name: The manifest's file name.
         kind: What such a folder is, for the error ("a study folder").
+        required: Keys the manifest must hold (``STUDY_KEYS`` for a study).
 
     Raises:
         ConfigError: the folder has no such manifest, or it is not a mapping.
@@ -108,7 +114,16 @@ def read_manifest(
     path = folder / name
     if not path.is_file():
         raise ConfigError(f"{folder}: no {name}; is this {kind}?")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict):
-        raise ConfigError(f"{path}: not the manifest of {kind}")
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as exc:
+        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise ConfigError(
+            f"{path}: unreadable ({first}); it may have been cut short: start the "
+            "study again in a new folder"
+        ) from None
+    missing = [key for key in required if not isinstance(data, dict) or key not in data]
+    if not isinstance(data, dict) or missing:
+        detail = f" (no '{missing[0]}')" if isinstance(data, dict) and missing else ""
+        raise ConfigError(f"{path}: not the manifest of {kind}{detail}")
     return data

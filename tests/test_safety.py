@@ -74,3 +74,191 @@ def test_ordinary_names_are_accepted(name):
 def test_money_ceiling_is_in_the_message():
     with pytest.raises(ConfigError, match=re.escape(f"allowed: a number in [0, {MONEY_MAX:g}]")):
         validate(config_with(workforce__market_wage_per_week=MONEY_MAX * 10))
+
+
+# ---------------------------------------------------------------- the command line
+
+
+def sim_main(args: list[str], where: Path, capsys) -> tuple[int, list[str]]:
+    """Run ``sim ARGS`` in-process in ``where``; return the status and stderr's lines."""
+    import os
+
+    from sim.cli import main
+
+    cwd = Path.cwd()
+    os.chdir(where)
+    try:
+        status = main(args)
+    finally:
+        os.chdir(cwd)
+    lines = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    return status, lines
+
+
+def written(where: Path) -> list[str]:
+    return sorted(str(p.relative_to(where)) for p in where.rglob("*"))
+
+
+SMOKE_RUN = ["run.weeks=4", "run.burn_in_weeks=0", "market.n_customers=200"]
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (
+            ["+hydra.callbacks.x._target_=sim.output.os.makedirs", "+hydra.callbacks.x.name=PWN"],
+            "is refused: overrides may not set _target_",
+        ),
+        (
+            [
+                "hydra.job.name=shutil.copyfile",
+                "+hydra.callbacks.x._target_=${hydra.job.name}",
+                f"+hydra.callbacks.x.src={REPO / 'README.md'}",
+                "+hydra.callbacks.x.dst=PWN",
+            ],
+            "is refused: overrides may not set _target_",
+        ),
+        (["+hydra.callbacks.x={_target_: subprocess.run}"], "may not set _target_"),
+        (["hydra.callbacks=null"], "may not set _target_ or hydra.callbacks"),
+        (["-cd", "/tmp"], "'-cd' is refused: configuration comes only from configs/"),
+        (["seed=-1"], "seed=-1: out of range"),
+        (["run.name=x/../../../../elsewhere/pwn"], "not a safe folder name"),
+        (["run.name=../../etc"], "not a safe folder name"),
+        (["run.results_dir="], "run.results_dir=''"),
+        (["run.transaction_log=true", "run.start_date=notadate"], "not a date"),
+        (["hr.perks_per_week=1e308"], "hr.perks_per_week=1e+308: out of range"),
+        (["market.spend_median=1e308"], "market.spend_median=1e+308: out of range"),
+    ],
+)
+def test_sim_run_refuses_in_one_line_and_writes_nothing(args, message, tmp_path, capsys):
+    status, lines = sim_main(["run", *SMOKE_RUN, *args], tmp_path, capsys)
+    assert status == 2
+    assert len(lines) == 1
+    assert message in lines[0]
+    assert written(tmp_path) == []  # no results folder, no PWN file or folder
+
+
+SCENARIO = "question: Does it work?\npolicies: [baseline, profit_cuts]\nsmoke: {weeks: 8}\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "extra", "message"),
+    [
+        (SCENARIO.encode("utf-8") + b"# caf\xe9\n", [], "not UTF-8 text (byte"),
+        (SCENARIO.replace("{weeks: 8}", "{weeks: abc}"), [], "smoke.weeks='abc'"),
+        (SCENARIO.replace("{weeks: 8}", "5"), [], "smoke=5: expected a mapping"),
+        (SCENARIO + f"root_seed: {2**70}\n", [], "root_seed=1180591620717411303424"),
+        (SCENARIO.replace("profit_cuts]", "baseline]"), [], "'baseline' is listed more"),
+        (SCENARIO + "headline: profit\n", [], "headline='profit': must be one of"),
+        (SCENARIO + "metrics: [nps, happiness]\n", [], "unknown KPI 'happiness'"),
+        (SCENARIO, ["--jobs", "0"], "--jobs=0: allowed: -1 (all cores) or a number >= 1"),
+        (SCENARIO, ["seed=5"], "'seed=5': a study sets seed itself"),
+        (SCENARIO, ["policy=baseline"], "'policy=baseline': a study sets policy itself"),
+        (SCENARIO, ["world=x", "+hydra.callbacks.x._target_=os.system"], "may not set _target_"),
+        (
+            SCENARIO.replace(
+                "policies:", "world: ['+hydra.callbacks.x._target_=os.system']\npolicies:"
+            ),
+            [],
+            "may not set _target_",
+        ),
+    ],
+)
+def test_sim_study_refuses_in_one_line_and_writes_nothing(text, extra, message, tmp_path, capsys):
+    scenario = tmp_path / "scenario.yaml"
+    if isinstance(text, bytes):
+        scenario.write_bytes(text)
+    else:
+        scenario.write_text(text, encoding="utf-8")
+    results = tmp_path / "results"
+    args = ["study", str(scenario), "--smoke", "--results-dir", str(results), *extra]
+    status, lines = sim_main(args, tmp_path, capsys)
+    assert status == 2
+    assert len(lines) == 1
+    assert message in lines[0]
+    assert written(tmp_path) == ["scenario.yaml"]
+
+
+@pytest.fixture(scope="module")
+def finished_study(tmp_path_factory):
+    """A tiny finished study: one policy, one replication, eight weeks."""
+    import subprocess
+    import sys
+
+    where = tmp_path_factory.mktemp("study")
+    (where / "tiny.yaml").write_text(
+        "question: Does it run?\npolicies: [baseline]\nsmoke: {weeks: 8, replications: 1}\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "sim", "study", "tiny.yaml", "--smoke", "--launcher", "basic",
+         "--results-dir", "results"],
+        cwd=where, capture_output=True, text=True, check=False, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    (folder,) = (where / "results" / "tiny").iterdir()
+    return where, folder
+
+
+def copy_of(study: tuple[Path, Path], tmp_path: Path) -> Path:
+    import shutil
+
+    folder = tmp_path / "copy"
+    shutil.copytree(study[1], folder)
+    return folder
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--replications", "50"], "--resume with --replications: a resumed study keeps"),
+        (["hr.perks_per_week=500"], "--resume with overrides: a resumed study keeps"),
+        (["--smoke"], "--resume with --smoke"),
+    ],
+)
+def test_resume_refuses_settings_it_would_ignore(finished_study, extra, message, tmp_path, capsys):
+    folder = copy_of(finished_study, tmp_path)
+    before = written(tmp_path)
+    scenario = str(finished_study[0] / "tiny.yaml")
+    status, lines = sim_main(["study", scenario, "--resume", str(folder), *extra], tmp_path, capsys)
+    assert status == 2
+    assert len(lines) == 1
+    assert message in lines[0]
+    assert written(tmp_path) == before
+
+
+def test_truncated_manifest_is_one_line_under_aggregate_and_resume(
+    finished_study, tmp_path, capsys
+):
+    folder = copy_of(finished_study, tmp_path)
+    manifest = folder / "manifest.yaml"
+    manifest.write_text(manifest.read_text()[: len(manifest.read_text()) // 3] + "\n  - [")
+    before = written(tmp_path)
+    scenario = str(finished_study[0] / "tiny.yaml")
+    for args in (["aggregate", str(folder)], ["study", scenario, "--resume", str(folder)]):
+        status, lines = sim_main(args, tmp_path, capsys)
+        assert status == 2
+        assert len(lines) == 1
+        assert "manifest.yaml: unreadable" in lines[0] or "not the manifest" in lines[0]
+    assert written(tmp_path) == before
+
+
+def test_corrupt_table_is_one_line_under_aggregate_and_rerun_on_resume(
+    finished_study, tmp_path, capsys
+):
+    folder = copy_of(finished_study, tmp_path)
+    (weekly,) = folder.glob("runs/*/*/weekly.parquet")
+    weekly.write_bytes(b"PAR1 this is not a parquet file")
+    status, lines = sim_main(["aggregate", str(folder)], tmp_path, capsys)
+    assert status == 2
+    assert len(lines) == 1
+    assert "a table is unreadable" in lines[0]
+    assert "--resume" in lines[0]
+    scenario = str(finished_study[0] / "tiny.yaml")
+    status, _ = sim_main(
+        ["study", scenario, "--resume", str(folder), "--launcher", "basic"], tmp_path, capsys
+    )
+    assert status == 0
+    import pandas as pd
+
+    assert len(pd.read_parquet(weekly)) == 8  # the broken run was run again

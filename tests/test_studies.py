@@ -173,12 +173,12 @@ def test_unknown_scenario_names_the_allowed_ones():
         (
             "question: q?\npolicies: [baseline]\n"
             "world: ['+hydra.callbacks.x._target_=os.system']\n",
-            "_target_=os.system is refused",
+            "is refused: overrides may not set _target_",
         ),
         (
             "question: q?\npolicies: [baseline]\n"
             "world: ['+hydra.callbacks.x={_target_: builtins.exec, _args_: [print(1)]}']\n",
-            "_target_=builtins.exec is refused",
+            "is refused: overrides may not set _target_",
         ),
         (
             "question: !!python/object/apply:os.system ['touch {marker}']\npolicies: [baseline]\n",

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.config import ConfigError
 from sim.results import top_share_of_profit
 
 CUSTOMER_NPV = "customer_npv"
@@ -81,16 +82,21 @@ def collect_study(folder: Path, manifest: dict[str, Any]) -> tuple[pd.DataFrame,
             run = folder / "runs" / policy / f"s{seed}"
             if not (run / "summary.json").is_file():
                 continue
-            weekly = pd.read_parquet(run / "weekly.parquet")
+            try:
+                weekly = pd.read_parquet(run / "weekly.parquet")
+                kpis = run_kpis(run)
+            except (OSError, ValueError) as exc:  # ArrowInvalid is a ValueError
+                raise ConfigError(
+                    f"{run}: a table is unreadable ({str(exc).splitlines()[0]}); run "
+                    f"`sim study {manifest['scenario']} --resume {folder}` to run it again"
+                ) from None
             weekly.insert(0, "scenario", manifest["scenario"])
             weekly.insert(1, "policy", policy)
             weekly.insert(2, "replication", replication)
             weekly.insert(3, "root_seed", manifest["root_seed"])
             weekly.insert(4, "seed", seed)
             weekly_parts.append(weekly)
-            kpi_rows.append(
-                {"policy": policy, "replication": replication, "seed": seed, **run_kpis(run)}
-            )
+            kpi_rows.append({"policy": policy, "replication": replication, "seed": seed, **kpis})
     runs = pd.concat(weekly_parts, ignore_index=True) if weekly_parts else pd.DataFrame()
     return runs, pd.DataFrame(kpi_rows)
 

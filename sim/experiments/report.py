@@ -17,7 +17,7 @@ from sim.experiments.analysis import (
 )
 from sim.experiments.plots import make_study_figures
 from sim.kpis import format_short, phrase
-from sim.manifest import read_manifest, write_manifest
+from sim.manifest import STUDY_KEYS, read_manifest, write_manifest
 from sim.output import write_text_atomically
 
 
@@ -142,7 +142,7 @@ def _defection_section(summary: pd.DataFrame, baseline: str) -> list[str]:
 def aggregate(folder: Path) -> Path:
     """Build runs.parquet, kpis.csv, summary.csv, figures and report.md for a study."""
     start = time.perf_counter()
-    manifest = read_manifest(folder)
+    manifest = read_manifest(folder, required=STUDY_KEYS)
     policies, baseline = list(manifest["policies"]), str(manifest["baseline"])
     runs, kpis = collect_study(folder, manifest)
     if not runs.empty:

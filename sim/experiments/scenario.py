@@ -13,11 +13,14 @@ from typing import Any
 
 import yaml
 
-from sim.config import ConfigError
+from sim.config import SEED_MAX, ConfigError
 from sim.configstore import CONFIG_DIR
-from sim.kpis import STUDY_METRICS
+from sim.kpis import KPIS, STUDY_METRICS
 
 SCENARIO_DIR = CONFIG_DIR.parent / "scenarios"
+# What a study may report: every KPI that is an outcome of a run (not its seed or timing).
+OUTCOMES = tuple(k.name for k in KPIS if k.outcome)
+MAX_REPLICATIONS = 10_000
 
 
 @dataclass(frozen=True)
@@ -63,6 +66,10 @@ def load_scenario(name_or_path: str) -> Scenario:
         )
     try:
         spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            f"{path.name}: not UTF-8 text (byte {exc.start}); allowed: a UTF-8 YAML file"
+        ) from None
     except yaml.YAMLError as exc:
         # One line: the problem and where it is (PyYAML's own text spans several).
         mark = getattr(exc, "problem_mark", None)
@@ -100,19 +107,45 @@ def parse_scenario(name: str, spec: Any) -> Scenario:
             raise ConfigError(
                 f"scenario {name}.policies: unknown policy '{p}'; allowed: {', '.join(options)}"
             )
+    repeated = sorted({p for p in policies if policies.count(p) > 1})
+    if repeated:
+        # Listed twice, a policy's runs would count twice: n doubled, intervals too narrow.
+        raise ConfigError(
+            f"scenario {name}.policies: '{repeated[0]}' is listed more than once; "
+            "allowed: each policy once"
+        )
     baseline = spec.get("baseline", policies[0])
     if baseline not in policies:
         raise ConfigError(
             f"scenario {name}.baseline='{baseline}': must be one of the policies: "
             f"{', '.join(policies)}"
         )
-    replications = spec.get("replications", 20)
-    if not isinstance(replications, int) or isinstance(replications, bool) or replications < 1:
-        raise ConfigError(f"scenario {name}.replications={replications!r}: a whole number >= 1")
-    root_seed = spec.get("root_seed", 2026)
-    if not isinstance(root_seed, int) or isinstance(root_seed, bool) or root_seed < 0:
-        raise ConfigError(f"scenario {name}.root_seed={root_seed!r}: a whole number >= 0")
+    replications = _whole(name, "replications", spec.get("replications", 20), 1, MAX_REPLICATIONS)
+    root_seed = _whole(name, "root_seed", spec.get("root_seed", 2026), 0, SEED_MAX)
+    metrics = spec.get("metrics", list(STUDY_METRICS))
+    if not isinstance(metrics, list) or not metrics:
+        raise ConfigError(f"scenario {name}.metrics: expected a list of KPI names")
+    for metric in metrics:
+        if metric not in OUTCOMES:
+            raise ConfigError(
+                f"scenario {name}.metrics: unknown KPI '{metric}'; allowed: {', '.join(OUTCOMES)}"
+            )
+    headline = spec.get("headline", "npv_profit")
+    if headline not in metrics:
+        raise ConfigError(
+            f"scenario {name}.headline='{headline}': must be one of the metrics: "
+            f"{', '.join(metrics)}"
+        )
     smoke = spec.get("smoke", {}) or {}
+    if not isinstance(smoke, dict) or set(smoke) - {"weeks", "replications"}:
+        raise ConfigError(
+            f"scenario {name}.smoke={smoke!r}: expected a mapping; allowed keys: weeks, "
+            "replications"
+        )
+    smoke_weeks = _whole(name, "smoke.weeks", smoke.get("weeks", 120), 1, 100_000)
+    smoke_replications = _whole(
+        name, "smoke.replications", smoke.get("replications", 2), 1, MAX_REPLICATIONS
+    )
     return Scenario(
         name=name,
         question=question.strip(),
@@ -121,9 +154,18 @@ def parse_scenario(name: str, spec: Any) -> Scenario:
         baseline=str(baseline),
         replications=replications,
         root_seed=root_seed,
-        headline=str(spec.get("headline", "npv_profit")),
-        metrics=list(spec.get("metrics", STUDY_METRICS)),
-        smoke_weeks=int(smoke.get("weeks", 120)),
-        smoke_replications=int(smoke.get("replications", 2)),
+        headline=str(headline),
+        metrics=list(metrics),
+        smoke_weeks=smoke_weeks,
+        smoke_replications=smoke_replications,
         spec=dict(spec),
     )
+
+
+def _whole(name: str, key: str, value: Any, lo: int, hi: int) -> int:
+    """A whole number in [lo, hi], or one line naming the field and the range."""
+    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+        raise ConfigError(
+            f"scenario {name}.{key}={value!r}: allowed: a whole number in [{lo}, {hi}]"
+        )
+    return value

@@ -18,9 +18,9 @@ from typing import Any
 
 from sim.config import ConfigError
 from sim.configstore import to_yaml
-from sim.experiments.scenario import Scenario, load_scenario, scenario_names
+from sim.experiments.scenario import MAX_REPLICATIONS, Scenario, load_scenario, scenario_names
 from sim.launch import LAUNCHERS, multirun
-from sim.manifest import read_manifest, revision, versions, write_manifest
+from sim.manifest import STUDY_KEYS, read_manifest, revision, versions, write_manifest
 from sim.output import timestamp
 from sim.rng import replication_seeds
 
@@ -92,6 +92,66 @@ def new_manifest(
     }
 
 
+# Set by the study itself for every run: the scenario's policies and replication seeds.
+SET_BY_STUDY = ("seed", "policy")
+
+
+def check_arguments(args: argparse.Namespace) -> None:
+    """Refuse arguments that would be ignored or could not work, before anything is written.
+
+    Raises:
+        ConfigError: naming the argument and what is allowed.
+    """
+    if args.jobs == 0 or args.jobs < -1:
+        raise ConfigError(f"--jobs={args.jobs}: allowed: -1 (all cores) or a number >= 1")
+    if args.replications is not None and not 1 <= args.replications <= MAX_REPLICATIONS:
+        raise ConfigError(
+            f"--replications={args.replications}: allowed: a whole number in "
+            f"[1, {MAX_REPLICATIONS}]"
+        )
+    if args.resume is not None:
+        given = [
+            flag
+            for flag, value in (
+                ("--smoke", args.smoke),
+                ("--replications", args.replications is not None),
+                ("overrides", bool(args.overrides)),
+            )
+            if value
+        ]
+        if given:
+            raise ConfigError(
+                f"--resume with {given[0]}: a resumed study keeps the settings in its "
+                "manifest; allowed with --resume: --launcher and --jobs"
+            )
+        return
+    for override in args.overrides:
+        key = str(override).split("=", 1)[0].lstrip("+~")
+        if key in SET_BY_STUDY:
+            raise ConfigError(
+                f"'{override}': a study sets {key} itself (the scenario's policies and its "
+                "root_seed's replication seeds); allowed: overrides of the world, e.g. "
+                "market=tight"
+            )
+    if args.results_dir.exists() and not args.results_dir.is_dir():
+        raise ConfigError(f"--results-dir={args.results_dir}: is a file; allowed: a folder")
+
+
+def unreadable_runs(folder: Path) -> list[Path]:
+    """Finished run folders of a study whose Parquet tables cannot be read."""
+    import pyarrow.parquet as pq
+
+    broken = []
+    for summary in sorted(folder.glob("runs/*/*/summary.json")):
+        run = summary.parent
+        try:
+            for table in run.glob("*.parquet"):
+                pq.read_metadata(table)
+        except (OSError, ValueError):
+            broken.append(run)
+    return broken
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a scenario study (``sim study NAME``)."""
     parser = argparse.ArgumentParser(prog="sim study", description=__doc__)
@@ -108,9 +168,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_intermixed_args(list(argv) if argv is not None else None)
 
     scenario = load_scenario(args.scenario)
+    check_arguments(args)
     if args.resume is not None:
         folder = args.resume
-        manifest = read_manifest(folder)
+        manifest = read_manifest(folder, required=STUDY_KEYS)
         if manifest["scenario"] != scenario.name:
             raise ConfigError(
                 f"{folder} holds scenario '{manifest['scenario']}', not '{scenario.name}'"
@@ -120,9 +181,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         # A killed run cannot clean up after itself: drop its hidden partial folder.
         for stale in folder.glob("runs/*/.*.partial-*"):
             shutil.rmtree(stale, ignore_errors=True)
+        # A finished run whose tables cannot be read (a full disk, a copy cut short) is
+        # run again rather than skipped.
+        for broken in unreadable_runs(folder):
+            print(f"{broken}: tables unreadable, running it again", flush=True)
+            shutil.rmtree(broken)
     else:
-        if args.replications is not None and args.replications < 1:
-            raise ConfigError(f"--replications={args.replications}: a whole number >= 1")
         manifest = new_manifest(
             scenario, args.smoke, list(args.overrides), args.launcher, args.replications
         )
@@ -157,7 +221,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="sim study",
     )
     report = folder / "report.md"
-    manifest = read_manifest(folder)
+    manifest = read_manifest(folder, required=STUDY_KEYS)
     if "aggregated_utc" not in manifest or not report.is_file():
         # The callback did not run (or failed quietly, as Hydra only warns): do it here,
         # where an error is reported properly.
