@@ -14,7 +14,7 @@ import pytest
 
 from sim.app import execute
 from sim.compose import compose_config
-from sim.config import SimConfig, StaffingKind
+from sim.config import MONEY_MAX, SimConfig, StaffingKind
 from sim.metrics import COST_LINES
 from sim.output import AtomicFolder
 from sim.runner import run_once
@@ -120,11 +120,11 @@ EXTREMES = {
         staffing__layoff_week=5,
         staffing__min_headcount=0,
     ),
-    "huge budgets": small(
-        hr__perks_per_week=1e9,
-        acquisition__marketing_per_1000_people_week=1e9,
+    "budgets at the ceiling": small(
+        hr__perks_per_week=MONEY_MAX,
+        acquisition__marketing_per_1000_people_week=MONEY_MAX,
         recovery__empowered=True,
-        recovery__budget_per_incident=1e12,
+        recovery__budget_per_incident=MONEY_MAX,
     ),
     "one-week horizon": small(run__weeks=1, run__burn_in_weeks=0),
     "zero-week horizon": small(run__weeks=0),
