@@ -201,3 +201,14 @@ def test_untrusted_scenario_files_are_refused_before_anything_runs(tmp_path, tex
     assert message in lines[0]
     assert not marker.exists()
     assert not (tmp_path / "results").exists()
+
+
+def test_smoke_horizon_holds_the_whole_year_of_a_scheduled_layoff():
+    """At 120 weeks a week-104 layoff fell outside every whole year: its effect read as 0."""
+    from sim.experiments.study import new_manifest
+
+    manifest = new_manifest(load_scenario("layoff_spiral"), True, [], "basic")
+    assert manifest["fixed_overrides"][-1] == "run.weeks=156"
+    assert "run.weeks=120" in manifest["fixed_overrides"]  # the scenario's own, overridden
+    showcase = new_manifest(load_scenario("service_recovery"), True, [], "basic")
+    assert not any(o == "run.weeks=156" for o in showcase["fixed_overrides"])

@@ -16,13 +16,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from sim.config import ConfigError
+from sim.config import ConfigError, SimConfig, StaffingKind
 from sim.configstore import to_yaml
 from sim.experiments.scenario import MAX_REPLICATIONS, Scenario, load_scenario, scenario_names
 from sim.launch import LAUNCHERS, multirun
 from sim.manifest import STUDY_KEYS, read_manifest, revision, versions, write_manifest
 from sim.output import timestamp
 from sim.rng import replication_seeds
+from sim.units import WEEKS_PER_YEAR
 
 
 def study_overrides(
@@ -45,6 +46,21 @@ def study_overrides(
     return fixed, seeds
 
 
+def full_year_after_events(cfg: SimConfig) -> int:
+    """Weeks to the end of the year in which the run's last scheduled event happens.
+
+    >>> from sim.config import StaffingKind
+    >>> cfg = SimConfig()
+    >>> cfg.staffing.kind = StaffingKind.layoff
+    >>> full_year_after_events(cfg)  # a layoff in week 104 falls in year 3 (weeks 104-155)
+    156
+    """
+    events = [change.week for change in cfg.changes]
+    if cfg.staffing.kind is StaffingKind.layoff:
+        events.append(cfg.staffing.layoff_week)
+    return (max(events) // WEEKS_PER_YEAR + 1) * WEEKS_PER_YEAR if events else 0
+
+
 def new_manifest(
     scenario: Scenario,
     smoke: bool,
@@ -57,9 +73,22 @@ def new_manifest(
 
     fixed, seeds = study_overrides(scenario, smoke, replications)
     fixed = [*fixed, *extra]
-    base = compose_config([*fixed, f"policy={scenario.baseline}", f"seed={seeds[0]}"])
-    for policy in scenario.policies:
-        compose_config([*fixed, f"policy={policy}", f"seed={seeds[0]}"])
+    configs = [
+        compose_config([*fixed, f"policy={p}", f"seed={seeds[0]}"]) for p in scenario.policies
+    ]
+    if smoke:
+        # The yearly KPIs count whole years only: a short smoke horizon must still hold the
+        # whole year in which the last scheduled event (a layoff, a policy change) happens,
+        # or the study would report that event as having no effect.
+        weeks = max(cfg.run.weeks for cfg in configs)
+        needed = max(full_year_after_events(cfg) for cfg in configs)
+        if needed > weeks:
+            fixed = [*fixed, f"run.weeks={needed}"]
+            configs = [
+                compose_config([*fixed, f"policy={p}", f"seed={seeds[0]}"])
+                for p in scenario.policies
+            ]
+    base = configs[scenario.policies.index(scenario.baseline)]
     cells = [
         {
             "policy": p,
@@ -157,7 +186,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="sim study", description=__doc__)
     parser.add_argument("scenario", help=f"one of: {', '.join(scenario_names())}")
     parser.add_argument(
-        "--smoke", action="store_true", help="2 replications of a small world, 120 weeks"
+        "--smoke",
+        action="store_true",
+        help="2 replications of a small world, 120 weeks (longer if needed to hold a whole "
+        "year after a scheduled layoff or change)",
     )
     parser.add_argument("--replications", type=int, help="override the scenario's count")
     parser.add_argument("--resume", type=Path, help="finish a study folder cut short")
