@@ -1307,7 +1307,7 @@ def _check_cross_fields(cfg: SimConfig) -> None:
             f"staffing.layoff_week={cfg.staffing.layoff_week}: must be within the horizon; "
             f"allowed: a week in [0, {cfg.run.weeks - 1}] (run.weeks={cfg.run.weeks})"
         )
-    largest = max(cfg.market.n_customers, cfg.workforce.n_employees)
+    largest = max(cfg.market.n_customers, cfg.workforce.n_employees, 1)
     if cfg.staffing.min_headcount > largest:
         raise ConfigError(
             f"staffing.min_headcount={cfg.staffing.min_headcount}: more staff than people in "

@@ -108,6 +108,10 @@ def valid_configs(draw: st.DrawFn) -> tuple[SimConfig, int]:
         drawn = draw(group_strategy(group))
         name = draw(st.sampled_from([f.name for f in dataclasses.fields(drawn)]))
         value = getattr(drawn, name)
+        if f"{group}.{name}" == "staffing.layoff_week":  # inside the horizon, as repaired
+            value = min(value, max(cfg.run.weeks - 1, 0))
+        if value is StaffingKind.layoff and cfg.run.weeks == 0:
+            continue  # no week for a layoff to happen in
         value = value.name if isinstance(value, enum.Enum) else value
         changes.append(
             PolicyChange(week=draw(st.integers(0, cfg.run.weeks)), set={f"{group}.{name}": value})
