@@ -11,6 +11,7 @@ from sim.config import ConfigError, ServiceKind
 from sim.research import ema
 from sim.research.levers import load_levers
 from sim.research.uncertainties import load_uncertainties
+from sim.units import WEEKS_PER_YEAR
 
 pytest.importorskip("ema_workbench")
 
@@ -173,7 +174,7 @@ def test_a_bad_levers_file_or_option_is_one_clear_error(tmp_path):
 
 
 def test_yearly_series_sum_and_sample_whole_years():
-    weeks = 2 * ema.WEEKS_PER_YEAR + 10
+    weeks = 2 * WEEKS_PER_YEAR + 10
     weekly = pd.DataFrame(
         {
             "profit": np.ones(weeks),

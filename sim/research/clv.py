@@ -33,14 +33,15 @@ from matplotlib.figure import Figure
 from numpy.typing import NDArray
 from scipy import special, stats
 
+from sim import chain
 from sim.config import ConfigError, SimConfig
 from sim.manifest import revision, versions, write_manifest
 from sim.model import ServiceProfitChainModel
 from sim.output import AtomicFolder, timestamp, write_json, write_text_atomically
 from sim.state import FOCAL
+from sim.units import WEEKS_PER_YEAR
 
 CUSTOMERS_PER_EMPLOYEE = 100  # the default world's staffing ratio (10,000 people, 100 staff)
-WEEKS_PER_YEAR = 52
 MIN_COHORT = 50  # fewer first-time buyers than this cannot pin down four BG/NBD parameters
 
 
@@ -112,8 +113,9 @@ class TruthRecorder:
 
     Call ``before_week`` and ``after_week`` around each ``model.step()`` and pass
     ``sink`` as the model's transaction sink. A person's purchase probability in a week
-    is the model's own visit rule (``visit_probability`` x share of wallet, which falls
-    with dissatisfaction), read from the state just before the week's draw.
+    is the model's own visit rule (``sim.chain.visit_chance``: ``visit_probability`` x
+    share of wallet, which falls with dissatisfaction), read from the state just before
+    the week's draw.
     """
 
     def __init__(self, n: int, windows: Windows) -> None:
@@ -161,7 +163,7 @@ class TruthRecorder:
         if week == self.windows.calibration_weeks:
             self.alive_at_calibration_end = self._focal.copy()
         slope = model.config.behaviour.share_of_wallet_slope
-        self._p_week = c.visit_probability * (1.0 - slope * (1.0 - c.satisfaction))
+        self._p_week = np.asarray(chain.visit_chance(c.visit_probability, c.satisfaction, slope))
 
     def after_week(self, model: ServiceProfitChainModel) -> None:
         """Book the week for customers who have bought: alive weeks, expected purchases."""

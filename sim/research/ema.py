@@ -45,8 +45,8 @@ from sim.config import ConfigError, SimConfig, validate
 from sim.design import coerce, schema_default
 from sim.experiments.analysis import t_interval
 from sim.manifest import MANIFEST, read_manifest, revision, versions, write_manifest
+from sim.markdown import format_cell, markdown_table
 from sim.output import timestamp, unique_path, write_text_atomically
-from sim.report import format_cell, markdown_table
 from sim.research.levers import (
     LEVERS_FILE,
     Lever,
@@ -58,6 +58,7 @@ from sim.research.levers import (
 )
 from sim.research.uncertainties import UNCERTAINTIES_FILE, Uncertainty, load_uncertainties
 from sim.rng import replication_seeds, stream_key
+from sim.units import WEEKS_PER_YEAR
 
 
 def _fmt(value: Any) -> str:
@@ -67,7 +68,6 @@ def _fmt(value: Any) -> str:
 
 SERIES = ("profit", "customers", "employee_turnover")
 SCALARS = ("npv_profit", "annual_retention", "employee_turnover_mean")
-WEEKS_PER_YEAR = 52
 SMALL_WORLD = (
     "market.n_customers=1000",
     "workforce.n_employees=10",

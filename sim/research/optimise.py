@@ -43,8 +43,8 @@ from sim.experiments.analysis import t_interval
 from sim.kpis import SUMMARY_KPIS
 from sim.launch import LAUNCHERS, run_design
 from sim.manifest import revision, versions, write_manifest
+from sim.markdown import format_cell, markdown_table
 from sim.output import timestamp, unique_path, write_text_atomically
-from sim.report import format_cell, markdown_table
 from sim.research.levers import (
     LEVERS_FILE,
     Lever,

@@ -37,10 +37,12 @@ from sim.errors import UserError
 from sim.kpis import SUMMARY_KPIS, phrase
 from sim.launch import LAUNCHERS, run_design
 from sim.manifest import read_manifest, revision, versions, write_manifest
+from sim.markdown import markdown_table
 from sim.output import timestamp, unique_path, write_text_atomically
 from sim.plots import save
 from sim.research.uncertainties import UNCERTAINTIES_FILE, Uncertainty, load_uncertainties, scale
 from sim.rng import replication_seeds, stream_key
+from sim.units import WEEKS_PER_YEAR
 
 METHODS = ("sobol", "morris")
 DEFAULT_KPIS = ("npv_profit", "annual_retention", "employee_turnover")
@@ -58,7 +60,6 @@ SMALL = (
     "run.weeks=156",
     "run.burn_in_weeks=26",
 )
-WEEKS_PER_YEAR = 52
 CONF_LEVEL = 0.95
 RESAMPLES = 500
 MORRIS_LEVELS = 4
@@ -491,18 +492,19 @@ def _range(low: float, high: float) -> str:
     return f"{low:g}–{high:g}"
 
 
-def markdown_table(table: pd.DataFrame, settings: Settings) -> list[str]:
-    """The indices of one KPI as a Markdown table (already sorted)."""
+def indices_markdown(table: pd.DataFrame, settings: Settings) -> list[str]:
+    """The indices of one KPI as Markdown table lines (already sorted)."""
     if settings.method == "sobol":
-        out = ["| parameter | range | S1 | ± | ST | ± |", "|---|---|---:|---:|---:|---:|"]
+        header = ["parameter", "range", "S1", "±", "ST", "±"]
         cols = ("S1", "S1_conf", "ST", "ST_conf")
     else:
-        out = ["| parameter | range | mu* | ± | mu | sigma |", "|---|---|---:|---:|---:|---:|"]
+        header = ["parameter", "range", "mu*", "±", "mu", "sigma"]
         cols = ("mu_star", "mu_star_conf", "mu", "sigma")
-    for _, r in table.iterrows():
-        cells = " | ".join(_num(float(r[c])) for c in cols)
-        out.append(f"| {r['parameter']} | {_range(r['low'], r['high'])} | {cells} |")
-    return out
+    rows = [
+        [r["parameter"], _range(r["low"], r["high"]), *(_num(float(r[c])) for c in cols)]
+        for _, r in table.iterrows()
+    ]
+    return markdown_table(pd.DataFrame(rows, columns=header), align="llrrrr").splitlines()
 
 
 def _noise_lines(noise_table: pd.DataFrame, reps: int) -> list[str]:
@@ -644,7 +646,7 @@ def write_report(
     ]
     for kpi in settings.kpis:
         table = indices[indices["kpi"] == kpi]
-        lines += [f"## {phrase(kpi)}", "", *markdown_table(table, settings), ""]
+        lines += [f"## {phrase(kpi)}", "", *indices_markdown(table, settings), ""]
         lines += [*reading(table, settings), ""]
         if kpi in figures:
             lines += [f"![{phrase(kpi)}]({figures[kpi]})", ""]
@@ -975,7 +977,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     first = settings.kpis[0]
     table = indices[indices["kpi"] == first]
     print(f"\n{phrase(first)}:")
-    print("\n".join(markdown_table(table, settings)))
+    print("\n".join(indices_markdown(table, settings)))
     print(f"\nreport: {report.resolve()}")
     return 0
 
