@@ -27,23 +27,16 @@ CODE_DIR = Path(__file__).resolve().parent.parent
 
 def git_revision() -> tuple[str, bool]:
     """Short git revision of the code and whether tracked files differ from it."""
-    try:
-        sha = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=CODE_DIR,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = bool(
-            subprocess.run(
-                ["git", "status", "--porcelain", "--untracked-files=no"],
-                cwd=CODE_DIR,
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout.strip()
+
+    def git(*args: str) -> str:
+        done = subprocess.run(
+            ["git", *args], cwd=CODE_DIR, capture_output=True, text=True, check=True
         )
+        return done.stdout.strip()
+
+    try:
+        sha = git("rev-parse", "--short", "HEAD")
+        dirty = bool(git("status", "--porcelain", "--untracked-files=no"))
     except (OSError, subprocess.CalledProcessError):
         return "nogit", False
     return sha, dirty

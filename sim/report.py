@@ -6,20 +6,16 @@ files and its resolved config), so it can be rebuilt at any time from a run fold
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sim.kpis import KPIS, as_number, format_money, format_rate
 from sim.output import write_text_atomically
 from sim.units import WEEKS_PER_YEAR
-
-if TYPE_CHECKING:
-    import pandas as pd
 
 REPORT_NAME = "report.md"
 
@@ -135,32 +131,6 @@ def _link(figure: Path, run_dir: Path) -> str:
     # Relative links keep the report valid when the run folder is moved or zipped.
     rel = os.path.relpath(Path(figure).resolve(), Path(run_dir).resolve())
     return urllib.parse.quote(Path(rel).as_posix())
-
-
-def format_cell(value: Any, digits: int = 4) -> str:
-    """A table cell: booleans as true/false, NaN as n/a, large numbers with separators.
-
-    >>> format_cell(True), format_cell(float("nan")), format_cell(12345.6), format_cell(0.123456)
-    ('true', 'n/a', '12,346', '0.1235')
-    """
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "n/a"
-        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.{digits}g}"
-    return str(value)
-
-
-def markdown_table(frame: pd.DataFrame, digits: int = 4) -> str:
-    """A DataFrame as a Markdown table, every cell through ``format_cell``."""
-    head = "| " + " | ".join(str(c) for c in frame.columns) + " |"
-    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
-    body = [
-        "| " + " | ".join(format_cell(v, digits) for v in row) + " |"
-        for row in frame.itertuples(index=False)
-    ]
-    return "\n".join([head, rule, *body])
 
 
 def _table(rows: list[tuple[str, str]]) -> list[str]:

@@ -145,3 +145,27 @@ def test_every_option_of_every_group_composes():
     for group in sorted(p for p in root.iterdir() if p.is_dir() and p.name != "hydra"):
         for option in sorted(group.glob("*.yaml")):
             compose_config([f"{group.name}={option.stem}"])
+
+
+@pytest.mark.parametrize(
+    ("module", "command"),
+    [
+        ("sim.research.clv", "clv"),
+        ("sim.research.sensitivity", "sensitivity"),
+        ("sim.research.optimise", "optimise"),
+        ("sim.research.ema", "ema"),
+        ("sim.research.loops", "loops"),
+        ("sim.bench", "bench"),
+    ],
+)
+def test_tool_packages_run_as_modules(module, command):
+    """``python -m <tool package>`` is ``sim <command>`` (each package has a __main__)."""
+    result = subprocess.run(
+        [sys.executable, "-m", module, "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith(f"usage: sim {command}")

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import importlib
 import math
+import pkgutil
 
 import numpy as np
 import pytest
 
 from sim.config import OperationsConfig, StaffingKind
-from sim.validation import experiments
+from sim.validation import core, experiments
 from sim.validation.cli import main
 from sim.validation.core import QUICK, Check, Fact, Scale
+from sim.validation.experiments import defection_value, referral_value, service_contacts
 from sim.validation.report import markdown, text_table
 
 pytestmark = pytest.mark.slow
@@ -18,12 +21,16 @@ pytestmark = pytest.mark.slow
 
 def patch_world(monkeypatch: pytest.MonkeyPatch, **changes: object) -> None:
     """Make every world the experiments build apply ``changes`` (``group__field=value``)."""
-    original = experiments.world
+    original = core.world
 
     def changed_world(*args: object, **kwargs: object) -> object:
         return original(*args, **{**kwargs, **changes})
 
-    monkeypatch.setattr(experiments, "world", changed_world)
+    # Each experiment module imports `world` by name: patch it where it is looked up.
+    for info in pkgutil.iter_modules(experiments.__path__):
+        module = importlib.import_module(f"{experiments.__name__}.{info.name}")
+        if hasattr(module, "world"):
+            monkeypatch.setattr(module, "world", changed_world)
 
 
 def test_check_passes_on_band_and_conditions():
@@ -113,14 +120,14 @@ def test_contacts_count_loyalty_moves_from_the_model():
     (Only a failure fixed by a recovery that lifts the experience past the desired level could
     still raise satisfaction, so the count of raising contacts may well be 0.)
     """
-    cfg = experiments.world(
+    cfg = core.world(
         1_000,
         4,
         run__burn_in_weeks=0,
         operations__failure_min=1.0,
         operations__failure_max=1.0,
     )
-    row = experiments._run_contacts(cfg, 1)
+    row = service_contacts._run_contacts(cfg, 1)
     assert row["contacts"] > 100
     assert row["down_box"] > 0
     assert row["down_box"] > 4 * row["up_box"]
@@ -164,7 +171,7 @@ def test_matched_value_gain_compares_like_with_like():
     stratum = np.array([0, 0, 0, 1, 1, 1, 1, 1])
     referred = np.array([1, 0, 0, 1, 1, 1, 0, 0], dtype=bool)
     value = np.where(stratum == 0, 100.0, 1_000.0) * np.where(referred, 1.2, 1.0)
-    gain = experiments._matched_gain(value, referred, ~referred, stratum)
+    gain = referral_value._matched_gain(value, referred, ~referred, stratum)
     assert gain == pytest.approx(0.2)
     assert value[referred].mean() / value[~referred].mean() - 1 > 0.5  # the raw mix misleads
 
@@ -180,7 +187,7 @@ def test_closed_form_npv_reproduces_the_retention_arithmetic():
     gains = m * (1 + rate) ** -np.arange(1, years + 1)  # value of year k, discounted
 
     def npv(d, acquisition=0.0):
-        return experiments._closed_form_npv(d, gains, acquisition, rate)
+        return defection_value._closed_form_npv(d, gains, acquisition, rate)
 
     assert npv(0.2) == pytest.approx(m / (1 + rate - 0.8))
     assert npv(0.2, 150.0) == pytest.approx(-150.0 + m / (1 + rate - 0.8))
@@ -193,10 +200,10 @@ def test_closed_form_npv_reproduces_the_retention_arithmetic():
 
 def test_constant_hazard_gain_is_the_weekly_version_of_the_note():
     """Weekly margins and weekly discounting give a little more than §2.1's annual form."""
-    g20, g10 = (experiments._constant_hazard_gain(d, d - 0.05, 0.10) for d in (0.2, 0.1))
+    g20, g10 = (defection_value._constant_hazard_gain(d, d - 0.05, 0.10) for d in (0.2, 0.1))
     assert 20.0 < g20 < 25.0
     assert 33.3 < g10 < 40.0
-    assert experiments._constant_hazard_gain(0.2, 0.2, 0.10) == 0.0
+    assert defection_value._constant_hazard_gain(0.2, 0.2, 0.10) == 0.0
     # Continuous-time limit: NPV ~ 1 / (ln(1 + r) - ln(1 - d)).
     cont = (math.log(1.1) - math.log(0.8)) / (math.log(1.1) - math.log(0.85)) - 1
     assert g20 == pytest.approx(100 * cont, abs=0.3)
@@ -205,15 +212,15 @@ def test_constant_hazard_gain_is_the_weekly_version_of_the_note():
 def test_ratio_gain_is_a_ratio_of_means_with_its_delta_interval():
     base = np.array([100.0, 120.0, 80.0, 110.0])
     cut = np.array([150.0, 170.0, 130.0, 160.0])
-    values = experiments._ratio_gain(cut, base)
+    values = defection_value._ratio_gain(cut, base)
     assert values.mean() == pytest.approx(100 * (cut.mean() / base.mean() - 1))
-    assert np.all(experiments._ratio_gain(base, base) == 0.0)
+    assert np.all(defection_value._ratio_gain(base, base) == 0.0)
 
 
 def test_npv_ledger_adds_up_and_tenure_profile_comes_from_the_model():
     """NPV per customer = -A + sum_k S(k-1) g_k + terminal value, exactly (the model's ledger)."""
-    cfg = experiments.world(2_000, 6 * 52, staffing__kind=StaffingKind.demand)
-    row = experiments._run_npv(cfg, 3, cohort_years=2, horizon_years=4)
+    cfg = core.world(2_000, 6 * 52, staffing__kind=StaffingKind.demand)
+    row = defection_value._run_npv(cfg, 3, cohort_years=2, horizon_years=4)
     s = np.array([row[f"s{k}"] for k in range(5)])
     g = np.array([row[f"g{k}"] for k in range(1, 5)])
     assert s[0] == 1.0
@@ -228,7 +235,7 @@ def test_npv_ledger_adds_up_and_tenure_profile_comes_from_the_model():
 
 def test_zero_cut_gives_exactly_zero_gain(monkeypatch):
     """With a cut of 0 the secant keeps the multiplier at 1: both arms are the same runs."""
-    monkeypatch.setattr(experiments, "NPV_CUT", 0.0)
+    monkeypatch.setattr(defection_value, "NPV_CUT", 0.0)
     sf1 = experiments.npv_gain(TINY)[0]
     assert np.all(sf1.values == 0.0), sf1.detail
     assert not sf1.passed
