@@ -20,9 +20,10 @@ def _run_recovery(cfg: SimConfig, seed: int) -> Row:
     """Satisfaction and 52-week retention after no failure, a fixed and an unfixed one (SF29).
 
     Failures are read off the model's memory of them: a visit's ``failure_scar`` rises by
-    1 for an unfixed failure and by half that for a fixed one (``model.RECOVERED_SCAR``).
+    1 for an unfixed failure and by half that for a fixed one
+    (``sim.week.encounters.RECOVERED_SCAR``).
     """
-    from sim.model import RECOVERED_SCAR
+    from sim.week.encounters import RECOVERED_SCAR
 
     model = ServiceProfitChainModel(cfg, rng=seed)
     c = model.customers
