@@ -2,8 +2,9 @@
 
 A launcher this machine cannot run (no Slurm, the Ray extra not installed) is one line,
 before anything is written. The studies are a tiny world (300 people, 30 weeks,
-2 policies x 2 replications) so the whole file takes about a minute on 2 cores; most of
-that is start-up: Python, loky or Ray workers, the Ray head and the study's figures.
+2 policies x 2 replications); still the file takes 84-91 s on the shared 2-core machine
+(~50 s of CPU), mostly start-up: Python, loky, submitit or Ray workers, the Ray head and
+each study's figures.
 """
 
 import os
