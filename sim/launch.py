@@ -10,9 +10,11 @@ and failures recorded by the job itself (``sim.app.hydra_main``).
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -20,11 +22,78 @@ import pandas as pd
 from sim.compose import check_own_targets
 from sim.config import ConfigError, SimConfig, validate
 from sim.design import DESIGN_MANIFEST, design_values, read_runs, write_design
+from sim.errors import UserError, explain
 from sim.manifest import write_manifest
 
 # Hydra launcher plugins a sweep may name (``hydra/launcher=<name>``); "basic" is Hydra's
 # own serial launcher.
 LAUNCHERS = ("joblib", "basic", "slurm", "ray_cluster", "submitit_slurm", "submitit_local", "ray")
+
+
+@dataclass(frozen=True)
+class LauncherNeeds:
+    """What a launcher needs on this machine before a sweep can start."""
+
+    modules: tuple[str, ...]
+    """Modules that must be importable: the Hydra plugin and what it drives."""
+    extra: str
+    """The optional extra of this package that installs them."""
+    commands: tuple[str, ...] = ()
+    """Programs that must be on PATH (Slurm's, for the Slurm launchers)."""
+    where: str = ""
+    """Where the commands are found, for the message."""
+
+
+_SUBMITIT = ("hydra_plugins.hydra_submitit_launcher", "submitit")
+_RAY = ("hydra_plugins.hydra_ray_launcher", "ray")
+_SLURM = LauncherNeeds(_SUBMITIT, "slurm", ("sbatch", "srun"), "a Slurm login node")
+LAUNCHER_NEEDS: dict[str, LauncherNeeds] = {
+    "slurm": _SLURM,
+    "submitit_slurm": _SLURM,
+    "submitit_local": LauncherNeeds(_SUBMITIT, "slurm"),
+    "ray": LauncherNeeds(_RAY, "ray"),
+    "ray_cluster": LauncherNeeds(_RAY, "ray"),
+}
+
+
+def check_launcher(launcher: str) -> None:
+    """Refuse, in one line, a launcher this machine cannot run.
+
+    Without the check, a missing plugin is Hydra's "Could not load
+    'hydra/launcher/ray'" and a missing Slurm a 25-line traceback ending in
+    ``Could not detect "srun"``, both after the study's folder was made. Call it before
+    anything is written.
+
+    >>> check_launcher("joblib")
+
+    Raises:
+        UserError: naming what is missing and how to get it.
+    """
+    import importlib.util
+
+    needs = LAUNCHER_NEEDS.get(launcher)
+    if needs is None:
+        return
+    missing = []
+    for module in needs.modules:
+        try:
+            found = importlib.util.find_spec(module) is not None
+        except (ImportError, ValueError):
+            found = False
+        if not found:
+            missing.append(module.rpartition(".")[2].replace("_", "-"))
+    if missing:
+        raise UserError(
+            f"launcher '{launcher}' needs {' and '.join(missing)}, not installed here; "
+            f"install the {needs.extra} extra: pip install -e '.[{needs.extra}]'"
+        )
+    absent = [c for c in needs.commands if shutil.which(c) is None]
+    if absent:
+        raise UserError(
+            f"launcher '{launcher}' needs Slurm, but {' and '.join(absent)} "
+            f"{'is' if len(absent) == 1 else 'are'} not on PATH: run it on {needs.where}, "
+            "or use --launcher joblib on this machine"
+        )
 
 
 def run_app(args: Sequence[str], prog: str = "sim run") -> None:
@@ -40,6 +109,10 @@ def run_app(args: Sequence[str], prog: str = "sim run") -> None:
     """
     from sim.app import hydra_main
 
+    for arg in args:
+        key, _, value = arg.partition("=")
+        if key.lstrip("+") == "hydra/launcher":
+            check_launcher(value)
     saved = sys.argv
     sys.argv = [prog, *args]
     try:
@@ -54,12 +127,20 @@ def run_app(args: Sequence[str], prog: str = "sim run") -> None:
 def launcher_overrides(launcher: str, jobs: int) -> list[str]:
     """Hydra overrides that pick the launcher plugin (and joblib's number of workers).
 
+    Submitit's job files (pickles, logs) go to ``<sweep folder>/submitit/``: the plugin's
+    default ``.submitit/%j`` also leaves an empty folder literally named ``%j`` (submitit
+    creates its folder before a job id exists), and the job ids are in the file names.
+
     >>> launcher_overrides("joblib", 2), launcher_overrides("basic", 2)
     (['hydra/launcher=joblib', 'hydra.launcher.n_jobs=2'], [])
+    >>> launcher_overrides("submitit_local", 2)[1]
+    'hydra.launcher.submitit_folder=${hydra.sweep.dir}/submitit'
     """
     out = [f"hydra/launcher={launcher}"] if launcher != "basic" else []
     if launcher == "joblib":
         out.append(f"hydra.launcher.n_jobs={jobs}")
+    if launcher in LAUNCHER_NEEDS and "submitit" in LAUNCHER_NEEDS[launcher].modules:
+        out.append("hydra.launcher.submitit_folder=${hydra.sweep.dir}/submitit")
     return out
 
 
@@ -78,18 +159,21 @@ def multirun(
         sweep: Overrides, fixed (``run.weeks=120``) or swept (``seed=1,2,3``); Hydra runs
             every combination of the swept ones, in the order given.
         folder: The sweep folder (``hydra.sweep.dir``); each job writes its run below it.
+            It is passed as an absolute path: a Ray worker or a Slurm job may start in
+            another working directory.
         launcher: A Hydra launcher plugin (``LAUNCHERS``).
         jobs: Workers of the joblib launcher (-1: all cores).
         callbacks: Hydra callbacks by name, as the class to instantiate
             (``{"aggregate": "sim.experiments.callbacks.AggregateOnEnd"}``).
         prog: The program name in Hydra's messages.
     """
+    check_launcher(launcher)
     hooks = [f"+hydra.callbacks.{name}._target_={cls}" for name, cls in (callbacks or {}).items()]
     check_own_targets(hooks)
     args = [
         "-m",
         *sweep,
-        f"hydra.sweep.dir={folder}",
+        f"hydra.sweep.dir={folder.resolve()}",
         "hydra.sweep.subdir=.",
         *hooks,
         *launcher_overrides(launcher, jobs),
@@ -122,8 +206,8 @@ def run_design(
     from omegaconf.errors import OmegaConfBaseException
 
     from sim.compose import compose_config
-    from sim.errors import explain
 
+    check_launcher(launcher)
     folder.mkdir(parents=True, exist_ok=True)
     write_design(folder, design)
     fixed = [*fixed, "run.figures=false", "run.progress=false"]

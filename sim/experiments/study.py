@@ -19,7 +19,7 @@ from typing import Any
 from sim.config import ConfigError, SimConfig, StaffingKind
 from sim.configstore import to_yaml
 from sim.experiments.scenario import MAX_REPLICATIONS, Scenario, load_scenario, scenario_names
-from sim.launch import LAUNCHERS, multirun
+from sim.launch import LAUNCHERS, check_launcher, multirun
 from sim.manifest import STUDY_KEYS, read_manifest, revision, versions, write_manifest
 from sim.output import timestamp
 from sim.rng import replication_seeds
@@ -198,6 +198,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=-1, help="joblib workers (-1: all cores)")
     parser.add_argument("overrides", nargs="*", help="extra overrides for every run")
     args = parser.parse_intermixed_args(list(argv) if argv is not None else None)
+    check_launcher(args.launcher)  # a missing plugin or Slurm: one line, nothing written
 
     scenario = load_scenario(args.scenario)
     check_arguments(args)
