@@ -1,9 +1,11 @@
 """One browser session's world: the students' model and, in classroom rounds, its twin.
 
-``DashboardModel`` is the Mesa model SolaraViz drives. It wraps a
-``ServiceProfitChainModel`` (the world the students manage) and, in classroom mode, a
-second one built from the same config and seed that never receives their decisions (the
-"no change" twin). Every table it hands to the charts is the models' own data.
+``DashboardModel`` wraps a ``ServiceProfitChainModel`` (the world the students manage)
+and, in classroom mode, a second one built from the same config and seed that never
+receives their decisions (the "no change" twin). Every table it hands to the charts is
+the models' own data. Weeks are counted as weekly.csv counts them: the model's week ``w``
+(weeks simulated so far) is followed by row ``w + 1``, so a decision made after week 12
+applies "from week 13".
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-import mesa
 import pandas as pd
 
 from sim.config import ConfigError, SimConfig
@@ -75,16 +76,17 @@ def _format_value(value: Any) -> str:
 
 
 def decisions_table(policy_log: list[tuple[int, dict[str, Any]]]) -> pd.DataFrame:
-    """One row per policy value changed: the week it took effect from, key and value.
+    """One row per policy value changed: the first week it applied to, key and value.
 
+    ``week`` counts as weekly.csv does: a change made after 13 weeks applies from row 14.
     ``round`` is the classroom round (13 weeks) the change first applied to.
 
     >>> decisions_table([(13, {"hr.perks_per_week": 50.0})]).values.tolist()
-    [[13, 2, 'hr.perks_per_week', '50']]
+    [[14, 2, 'hr.perks_per_week', '50']]
     """
     rows = [
         {
-            "week": week,
+            "week": week + 1,
             "round": week // WEEKS_PER_ROUND + 1,
             "key": key,
             "value": _format_value(value),
@@ -186,12 +188,12 @@ class Snapshot:
 
     @property
     def policy_weeks(self) -> list[int]:
-        """Weeks at whose start the students changed a policy (for the dashed lines)."""
+        """Weeks after which the students changed a policy (model weeks, from 0)."""
         return sorted({week for week, _ in self.policy_log})
 
 
-class DashboardModel(mesa.Model):  # type: ignore[misc]
-    """The world one browser session drives (SolaraViz re-creates it on Reset).
+class DashboardModel:
+    """The world one browser session drives (Reset builds a new one).
 
     Args:
         scenario_name: Name of a scenario in ``scenarios/`` for the starting world, or
@@ -224,15 +226,14 @@ class DashboardModel(mesa.Model):  # type: ignore[misc]
             chosen = known[scenario_name]
         cfg = starting_config(chosen, n_customers, n_employees)
         cfg.seed = parse_seed(seed, cfg.seed)
-        super().__init__(rng=cfg.seed)
         self.config: SimConfig = cfg
         self.start_scenario = chosen
         self.classroom = bool(classroom)
         self.weeks_per_step = WEEKS_PER_ROUND if self.classroom else max(1, int(weeks_per_step))
         self.world = ServiceProfitChainModel(cfg, rng=cfg.seed)
         self.twin = ServiceProfitChainModel(cfg, rng=cfg.seed) if self.classroom else None
-        # SolaraViz steps in a worker thread while buttons fire in others: a change
-        # lands between two weeks, never inside one.
+        # Play steps in a worker thread while buttons fire in others: a change lands
+        # between two weeks, never inside one.
         self._lock = threading.RLock()
         self._version = 0
         self._snapshot: Snapshot | None = None
@@ -287,17 +288,46 @@ class DashboardModel(mesa.Model):  # type: ignore[misc]
             self.world.set_policy(change)
             self._version += 1
 
+    @property
+    def running(self) -> bool:
+        """Whether the run has weeks left before its horizon."""
+        return self.week < self.horizon
+
     def step(self) -> None:
         """Advance ``weeks_per_step`` weeks (a round in classroom mode), to the horizon."""
+        self.advance(self.weeks_per_step)
+
+    def advance(self, weeks: int) -> None:
+        """Advance ``weeks`` weeks (fewer at the horizon)."""
         with self._lock:
-            for _ in range(self.weeks_per_step):
+            for _ in range(weeks):
                 if self.world.week >= self.horizon:
                     break
                 self.world.step()
                 if self.twin is not None:
                     self.twin.step()
             self._version += 1
-            self.running = self.world.week < self.horizon
+
+    def replay(self, decisions: list[tuple[int, dict[str, Any]]], week: int) -> None:
+        """Play a fresh session forward: ``decisions`` at their weeks, up to ``week``.
+
+        The model is deterministic given its config, seed and decisions, so this rebuilds
+        exactly the run they were recorded from (a reloaded page, a restarted server).
+
+        Raises:
+            ConfigError: the session has already played, or a decision is not allowed.
+        """
+        if self.week != 0:
+            raise ConfigError(f"replay needs a fresh session (this one is at week {self.week})")
+        pending = sorted(decisions, key=lambda d: d[0])
+        with self._lock:
+            while True:
+                while pending and pending[0][0] <= self.week:
+                    self.world.set_policy(dict(pending.pop(0)[1]))
+                if self.week >= min(week, self.horizon):
+                    break
+                self.advance(1)
+            self._version += 1
 
     # ----------------------------------------------------------- tables
 
