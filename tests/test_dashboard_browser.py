@@ -101,7 +101,11 @@ def class_played(server, browser, record, shots):
         open_round(teacher, number)
         for page in students.values():
             assert play_round(page) == number
-    teacher.locator(".spc-groups").filter(has_text=GROUPS[1]).wait_for()
+    teacher.wait_for_function(
+        "n => [...document.querySelectorAll('.spc-groups th')]"
+        ".filter(th => th.innerText.includes(n + ' rounds')).length === 2",
+        arg=ROUNDS,
+    )
     red.screenshot(path=str(shots / "classroom_group.png"))
     teacher.screenshot(path=str(shots / "teacher_view.png"))
     yield teacher, students
@@ -137,7 +141,7 @@ def test_the_class_exports_as_one_csv_and_one_parquet(class_played):
     for label in ("class CSV", "class Parquet"):
         with teacher.expect_download() as info:
             teacher.get_by_role("button", name=label).click()
-        data = open(info.value.path(), "rb").read()
+        data = info.value.path().read_bytes()
         tables[label] = (
             pd.read_csv(io.BytesIO(data)) if "CSV" in label else pd.read_parquet(io.BytesIO(data))
         )
@@ -211,7 +215,8 @@ def test_one_laptop_screen_holds_controls_chain_and_rounds(class_played, browser
     for name, locator in visible.items():
         box = locator.bounding_box()
         assert box is not None, name
-        assert box["x"] >= 0 and box["y"] >= 0, name
+        assert box["x"] >= 0, name
+        assert box["y"] >= 0, name
         assert box["x"] + box["width"] <= 1366 + 1, name
         assert box["y"] + min(box["height"], 40) <= 768, name
     red.screenshot(path=str(shots / "dashboard_1366x768.png"))

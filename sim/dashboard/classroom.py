@@ -155,7 +155,8 @@ class GroupRecord:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    # Microseconds: groups joining within a second still list in the order they joined.
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -359,7 +360,8 @@ class ClassRoom:
         path = self._group_dir(slug) / "rounds.csv"
         if not path.is_file():
             return pd.DataFrame()
-        return pd.read_csv(path, keep_default_na=False, na_values=[""])
+        # A round without decisions has an empty cell: text, not a missing number.
+        return pd.read_csv(path, dtype={"decisions": str}).fillna({"decisions": ""})
 
     # -------------------------------------------------------------- export
 
@@ -385,8 +387,5 @@ class ClassRoom:
     def export_parquet(self) -> bytes:
         """Every group's rounds as one Parquet file."""
         buffer = io.BytesIO()
-        table = self.all_rounds()
-        if "decisions" in table.columns:  # text even where no round had a decision
-            table["decisions"] = table["decisions"].fillna("").astype(str)
-        table.to_parquet(buffer, index=False)
+        self.all_rounds().to_parquet(buffer, index=False)
         return buffer.getvalue()

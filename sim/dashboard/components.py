@@ -177,8 +177,8 @@ def JoinClass(problem: str = "") -> None:
                 "group's rounds are kept: reopen this page with the same code and name to "
                 "carry on.</p>"
             )
-            solara.InputText("class code", value=code, dense=True)
-            solara.InputText("group name", value=name, dense=True)
+            solara.InputText("class code", value=code, dense=True, continuous_update=True)
+            solara.InputText("group name", value=name, dense=True, continuous_update=True)
             solara.Button("Join", on_click=join, color="primary")
             if failure.value:
                 solara.Error(failure.value)

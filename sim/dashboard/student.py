@@ -576,7 +576,10 @@ def Results(model: solara.Reactive[DashboardModel], version: solara.Reactive[int
     stem = f"{m.start_scenario.name if m.start_scenario else 'standard'}_seed{m.config.seed}"
     with solara.Div(classes=["spc-card", "spc-results"]):
         if m.classroom:
-            solara.Text("Rounds: you and your no-change twin", classes=["spc-card-title"])
+            solara.Text(
+                "Rounds: you and your twin (the same world without your decisions)",
+                classes=["spc-card-title"],
+            )
             rounds = m.rounds()
             if rounds.empty:
                 html_block(

@@ -13,7 +13,6 @@ import pandas as pd
 
 from sim.dashboard import labels
 from sim.dashboard.charts import decision_text
-from sim.dashboard.labels import TWIN
 
 __all__ = [
     "ROUND_COLUMNS",
@@ -45,7 +44,7 @@ _SHORT = {
 def fmt(value: Any) -> str:
     """A table cell: thousands separated, three decimals for 0-1 scores, '-' for none.
 
-    >>> fmt(1234567.8), fmt(0.8765), fmt(float("nan")), fmt(12)
+    >>> fmt(1234567.8), fmt(0.8766), fmt(float("nan")), fmt(12)
     ('1,234,568', '0.877', '-', '12')
     """
     if isinstance(value, float | int) and not isinstance(value, bool):
@@ -74,6 +73,8 @@ def rounds_html(
 ) -> str:
     """The rounds table: decisions, then each result for the students beside the twin.
 
+    "twin" is the no-change twin: the same world and seed without the decisions.
+
     Args:
         rounds: A rounds table (``sim.dashboard.session.rounds_table``).
         decisions: Words for each round's decisions (default: from its ``decisions``).
@@ -82,7 +83,7 @@ def rounds_html(
     head1 = "<th rowspan=2>round</th><th rowspan=2>decisions at its start</th>" + "".join(
         f"<th colspan=2>{html.escape(_SHORT[c])}</th>" for c in ROUND_COLUMNS
     )
-    head2 = "".join(f"<th>you</th><th class='spc-twin'>{TWIN}</th>" for _ in ROUND_COLUMNS)
+    head2 = "".join("<th>you</th><th class='spc-twin'>twin</th>" for _ in ROUND_COLUMNS)
     body = []
     rows = rounds.iloc[::-1] if latest_first else rounds
     for _, row in rows.iterrows():

@@ -280,7 +280,9 @@ def OpenClass(scenarios: list[str]) -> None:
                 "<p class='spc-help'>Every group plays the same starting world, each beside "
                 "its own no-change twin. Leave the code empty for a new one.</p>"
             )
-            solara.InputText("class code (optional)", value=code, dense=True)
+            solara.InputText(
+                "class code (optional)", value=code, dense=True, continuous_update=True
+            )
             names = [NO_SCENARIO, *scenarios]
             solara.Select("scenario", values=names, value=scenario, dense=True)
             for name, title in (
