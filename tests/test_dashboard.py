@@ -413,7 +413,7 @@ def test_every_chart_is_data_for_the_browser(classroom_mode):
     model.step()
     model.set_policy({"hr.perks_per_week": 50.0})
     model.step()
-    snap = model.snapshot()
+    snap = model.snapshot(customers=True)
     for name in charts.CHARTS:
         chart = charts.chart_data(name, snap, 300)
         names = [s["name"] for s in chart.option["series"]]
@@ -643,3 +643,15 @@ def test_the_samesite_cookie_warning_is_silenced_by_the_app():
             stacklevel=1,
         )
     assert not [w for w in seen if "samesite" in str(w.message)]
+
+
+def test_bench_reports_weeks_per_second_the_page_really_reached():
+    from sim.dashboard import bench
+
+    explore = bench.server_weeks_per_second(False, 3, n_customers=600, n_employees=6)
+    assert explore["weeks_per_step"] == 1
+    assert explore["weeks_per_s"] > 0
+    rounds = bench.server_weeks_per_second(True, 2, n_customers=600, n_employees=6)
+    assert rounds["weeks_per_step"] == 13
+    # Two rounds: 26 weeks in the time of two steps.
+    assert rounds["weeks_per_s"] == pytest.approx(26 / (2 * rounds["ms_per_step"] / 1000))

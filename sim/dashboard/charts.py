@@ -72,9 +72,9 @@ class Line:
     scale: float = 1.0
     total: bool = False
 
-    def values(self, weekly: pd.DataFrame) -> np.ndarray[Any, Any]:
-        """The line's values, one per week of ``weekly``."""
-        y = pd.to_numeric(weekly[self.column], errors="coerce").astype(float)
+    def values(self, snap: Snapshot) -> np.ndarray[Any, Any]:
+        """The line's values, one per week played."""
+        y = pd.Series(snap.series(self.column, self.twin), dtype=float)
         if self.smooth:
             y = y.rolling(SMOOTHING_WEEKS, min_periods=1).mean()
         if self.total:
@@ -196,7 +196,7 @@ def _series_option(
     panels: Sequence[Panel], snap: Snapshot, height: int
 ) -> tuple[Option, list[Line]]:
     """The option of a stacked time-series chart, and its lines in column order."""
-    classroom = snap.twin_weekly is not None
+    classroom = snap.classroom
     top, gap, bottom, title_h = 34, 16, 24, 14
     plot_h = (height - top - bottom - (len(panels) - 1) * gap - len(panels) * title_h) / len(panels)
     grids, x_axes, y_axes, titles, series = [], [], [], [], []
@@ -282,17 +282,7 @@ def _series_option(
 
 
 def _series_rows(lines: Sequence[Line], snap: Snapshot) -> list[Row]:
-    weekly = snap.weekly
-    if weekly.empty:
-        return []
-    columns = [weekly["week"].to_numpy(dtype=float)]
-    for line in lines:
-        table = snap.twin_weekly if line.twin else weekly
-        assert table is not None
-        values = line.values(table)
-        if values.size < len(weekly):
-            values = np.concatenate([values, np.full(len(weekly) - values.size, np.nan)])
-        columns.append(values[: len(weekly)])
+    columns = [snap.series("week"), *(line.values(snap) for line in lines)]
     return [[_num(float(v)) for v in row] for row in zip(*columns, strict=True)]
 
 
@@ -325,7 +315,7 @@ def _whale(customers: pd.DataFrame | None) -> np.ndarray[Any, Any] | None:
 
 def whale_chart(snap: Snapshot, height: int) -> tuple[Option, list[Row]]:
     """The whale curve: share of profit earned by the most profitable customers."""
-    classroom = snap.twin_weekly is not None
+    classroom = snap.classroom
     you, twin = _whale(snap.customers), _whale(snap.twin_customers) if classroom else None
     names = [YOU] + ([TWIN] if classroom else [])
     series = [
@@ -382,7 +372,7 @@ def _by_quintile(customers: pd.DataFrame | None) -> list[float]:
 
 def tier_chart(snap: Snapshot, height: int) -> tuple[Option, list[Row]]:
     """Profit from each fifth of customers, ranked by what they spent."""
-    classroom = snap.twin_weekly is not None
+    classroom = snap.classroom
     names = [YOU] + ([TWIN] if classroom else [])
     series = [
         {

@@ -10,15 +10,21 @@ applies "from week 13".
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import functools
 import threading
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from sim.config import ConfigError, SimConfig
 from sim.dashboard.controls import NO_SCENARIO
 from sim.dashboard.scenarios import find_scenarios, starting_config
+from sim.metrics import MetricsRecorder
 from sim.model import WEEKS_PER_QUARTER, ServiceProfitChainModel
 from sim.results import customer_ledger
 
@@ -166,25 +172,51 @@ def weekly_table(weekly: pd.DataFrame, twin_weekly: pd.DataFrame | None) -> pd.D
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A consistent copy of a session's tables, taken between two weeks.
+    """A consistent copy of a session's records, taken between two weeks.
+
+    The weekly tables are built only when read: the charts read a few columns at every
+    step of Play (``series``), the rounds table and the downloads the whole table.
 
     Args:
         version: Increases with every step and policy change (charts redraw on it).
         week: Weeks simulated so far.
-        weekly: The students' weekly table.
-        customers: The students' customer ledger.
+        recorder: A copy of the students' weekly metrics recorder.
         policy_log: The students' policy changes ``[(week, {key: value})]``.
-        twin_weekly: The twin's weekly table (classroom mode only).
-        twin_customers: The twin's customer ledger (classroom mode only).
+        twin_recorder: A copy of the twin's (classroom mode only).
+        customers: The students' customer ledger (None unless asked for: building it
+            costs more than a week of the model, and only two charts read it).
+        twin_customers: The twin's customer ledger (when asked for, classroom mode).
     """
 
     version: int
     week: int
-    weekly: pd.DataFrame
-    customers: pd.DataFrame
+    recorder: MetricsRecorder
     policy_log: list[tuple[int, dict[str, Any]]]
-    twin_weekly: pd.DataFrame | None = None
+    twin_recorder: MetricsRecorder | None = None
+    customers: pd.DataFrame | None = None
     twin_customers: pd.DataFrame | None = None
+
+    @property
+    def classroom(self) -> bool:
+        """Whether a no-change twin runs beside the students."""
+        return self.twin_recorder is not None
+
+    def series(self, column: str, twin: bool = False) -> NDArray[np.float64]:
+        """One weekly metric, a value per week played (the twin's with ``twin``)."""
+        recorder = self.twin_recorder if twin else self.recorder
+        if recorder is None:
+            raise ValueError("this session has no twin")
+        return recorder.series(column)
+
+    @functools.cached_property
+    def weekly(self) -> pd.DataFrame:
+        """The students' weekly table."""
+        return self.recorder.frame()
+
+    @functools.cached_property
+    def twin_weekly(self) -> pd.DataFrame | None:
+        """The twin's weekly table (None outside classroom mode)."""
+        return self.twin_recorder.frame() if self.twin_recorder is not None else None
 
     @property
     def policy_weeks(self) -> list[int]:
@@ -260,18 +292,26 @@ class DashboardModel:
         """The students' config as it stands now (policies included)."""
         return self.world.config
 
-    def snapshot(self) -> Snapshot:
-        """The tables as of now (cached until the next step or change)."""
+    def snapshot(self, customers: bool = False) -> Snapshot:
+        """The tables as of now (cached until the next step or change).
+
+        Args:
+            customers: Include the customer ledgers (students' and twin's).
+        """
         with self._lock:
+            twin = self.twin
             if self._snapshot is None or self._snapshot.version != self._version:
-                twin = self.twin
                 self._snapshot = Snapshot(
                     version=self._version,
                     week=self.week,
-                    weekly=self.world.metrics.frame(),
-                    customers=customer_ledger(self.world),
+                    recorder=copy.deepcopy(self.world.metrics),
                     policy_log=[(w, dict(c)) for w, c in self.world.policy_log],
-                    twin_weekly=twin.metrics.frame() if twin is not None else None,
+                    twin_recorder=copy.deepcopy(twin.metrics) if twin is not None else None,
+                )
+            if customers and self._snapshot.customers is None:
+                self._snapshot = dataclasses.replace(
+                    self._snapshot,
+                    customers=customer_ledger(self.world),
                     twin_customers=customer_ledger(twin) if twin is not None else None,
                 )
             return self._snapshot

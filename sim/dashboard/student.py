@@ -51,6 +51,7 @@ PLAY_INTERVAL_S = 0.05
 CHAIN_HEIGHT = 392
 SIDE_CHART_HEIGHT = 352
 POLICY_CONTROLS = policy_controls()
+CUSTOMER_CHARTS = ("whale", "tiers")  # drawn from the customer ledgers
 SCENARIO_WORDS = {NO_SCENARIO: "none: the standard world"}
 
 
@@ -96,8 +97,9 @@ def RunBar(
     def class_state() -> ClassState | None:
         return group.room.state() if group is not None else None
 
-    # The teacher opens and closes rounds in another session: read the class every 2 s.
-    state = use_poll(class_state, 2.0, key=(group.room.code if group else "", version.value))
+    # The teacher opens and closes rounds in another session: read the class every 2 s
+    # (and at once after each round played here).
+    state = use_poll(class_state, 2.0, key=(group.room.code if group else "", m.round))
 
     def step() -> None:
         if group is not None:
@@ -233,6 +235,7 @@ def use_play(
 def PolicyPanel(
     model: solara.Reactive[DashboardModel],
     version: solara.Reactive[int],
+    decided: solara.Reactive[int],
     link: solara.Reactive[GroupLink | None],
 ) -> None:
     """Every policy of the schema; changes apply to the students' world from the next week."""
@@ -289,6 +292,7 @@ def PolicyPanel(
             )
             group.room.save_decisions(record)
             link.set(GroupLink(group.room, record))
+        decided.set(decided.value + 1)
         bump()
 
     def plan_layoff() -> None:
@@ -552,26 +556,40 @@ def ChainChart(model: solara.Reactive[DashboardModel], version: solara.Reactive[
 @component
 def MoreCharts(model: solara.Reactive[DashboardModel], version: solara.Reactive[int]) -> None:
     """The other charts, one at a time behind tabs (only the one shown is computed)."""
-    version.value  # noqa: B018 - redraw at every step
     names = [n for n in CHARTS if n != "chain"]
     chosen = solara.use_reactive(names[0])
-    snap = model.value.snapshot()
-    chart = solara.use_memo(
-        lambda: chart_data(chosen.value, snap, SIDE_CHART_HEIGHT),
-        [id(model.value), snap.version, chosen.value],
-    )
     with solara.Div(classes=["spc-card", "spc-more"]):
         with solara.ToggleButtonsSingle(value=chosen, classes=["spc-tabs"]):
             for name in names:
                 solara.Button(CHARTS[name][0], value=name, text=True, small=True)
-        LiveChart(chart, height=SIDE_CHART_HEIGHT, classes=[f"spc-chart-{chosen.value}"])
+        SideChart(model, version, chosen.value)
 
 
 @component
-def Results(model: solara.Reactive[DashboardModel], version: solara.Reactive[int]) -> None:
+def SideChart(
+    model: solara.Reactive[DashboardModel], version: solara.Reactive[int], name: str
+) -> None:
+    """The chart of the chosen tab (the tabs themselves are not redrawn at each step)."""
+    version.value  # noqa: B018 - redraw at every step
+    snap = model.value.snapshot(customers=name in CUSTOMER_CHARTS)
+    chart = solara.use_memo(
+        lambda: chart_data(name, snap, SIDE_CHART_HEIGHT), [id(model.value), snap.version, name]
+    )
+    LiveChart(chart, height=SIDE_CHART_HEIGHT, classes=[f"spc-chart-{name}"])
+
+
+@component
+def Results(
+    model: solara.Reactive[DashboardModel],
+    version: solara.Reactive[int],
+    decided: solara.Reactive[int],
+) -> None:
     """The rounds beside the twin (or the decisions so far), and the downloads."""
-    version.value  # noqa: B018 - a new row at every round
     m = model.value
+    if m.classroom:
+        version.value  # noqa: B018 - a step is a round: a new row at every step
+    else:
+        decided.value  # noqa: B018 - a new row at every decision, not at every week
     snap = m.snapshot()
     stem = f"{m.start_scenario.name if m.start_scenario else 'standard'}_seed{m.config.seed}"
     with solara.Div(classes=["spc-card", "spc-results"]):
@@ -619,7 +637,8 @@ def StudentScreen(
     scenarios: list[str],
 ) -> None:
     """The whole student screen for one session's model."""
-    version = solara.use_reactive(0)
+    version = solara.use_reactive(0)  # every step and decision
+    decided = solara.use_reactive(0)  # every decision
     playing = solara.use_reactive(False)
     world = solara.use_reactive(_running_world(model.value))
     weeks_per_step = solara.use_reactive(model.value.weeks_per_step)
@@ -652,7 +671,7 @@ def StudentScreen(
             solara.Error(failure.value)
         with solara.Div(classes=["spc-body"]):
             with solara.Div(classes=["spc-side"]):
-                PolicyPanel(model, version, link)
+                PolicyPanel(model, version, decided, link)
                 if solo:
                     WorldPanel(world, model, weeks_per_step, scenarios)
                 SourcesPanel()
@@ -660,4 +679,4 @@ def StudentScreen(
                 with solara.Div(classes=["spc-charts"]):
                     ChainChart(model, version)
                     MoreCharts(model, version)
-                Results(model, version)
+                Results(model, version, decided)
