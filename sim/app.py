@@ -93,7 +93,7 @@ def hydra_main(dict_cfg: DictConfig) -> float | None:
     point = int(dict_cfg.run.point)
     if hc.mode == RunMode.MULTIRUN and point >= 0:
         # A design sweep: this job takes the values of its row of the design table.
-        from sim.research.design import as_overrides, design_values
+        from sim.design import as_overrides, design_values
 
         values = design_values(Path(hc.sweep.dir), point)
         for key, value in values.items():
@@ -177,14 +177,14 @@ def _npv(folder: Path) -> float:
 
 def _progress(sweep: Path, what: str) -> None:
     """Print runs done / total, elapsed time and an estimate of the time left."""
-    import yaml
+    from sim.design import DESIGN_MANIFEST
+    from sim.manifest import MANIFEST, read_manifest
 
     done = len(list(sweep.glob("runs/**/summary.json")))
     total, started = 0, None
-    for name in ("manifest.yaml", "design.yaml"):  # a study's or a design sweep's
-        manifest = sweep / name
-        if manifest.is_file():
-            data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+    for name in (MANIFEST, DESIGN_MANIFEST):  # a study's or a design sweep's
+        if (sweep / name).is_file():
+            data = read_manifest(sweep, name)
             cells = data.get("cells", [])
             total = cells if isinstance(cells, int) else len(cells)
             started = data.get("started_unix")

@@ -1,19 +1,20 @@
-"""Command line: ``sim run`` (one Hydra app) and ``sim bench``.
+"""The ``sim`` command: parse the command name and hand the rest to the module that runs it.
 
-``sim run [overrides]`` composes the config from ``configs/``, validates it, runs the
-model and writes one run folder under ``results/runs/``. A bad config is reported in
-one line naming the field and what is allowed, before anything is written.
+Nothing in ``sim`` imports this module: each command lives in its own module with a
+``main(argv) -> int`` (``COMMANDS``), and ``sim.commandline`` turns a user's mistake
+into one line. ``sim run [overrides]`` checks every configuration it would run before
+Hydra starts, so a bad config is reported in one line naming the field and what is
+allowed, before anything is written.
 """
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Sequence
-from typing import Any
 
-from sim.config import ConfigError, SimConfig, validate
-from sim.configstore import CONFIG_DIR, register_configs, to_sim_config
+from sim.commandline import run
+from sim.compose import check_overrides
+from sim.errors import UserError
 
 USAGE = """usage: sim <command> [args]
 
@@ -36,227 +37,13 @@ commands:
 """
 
 
-class UserError(Exception):
-    """A problem with the user's input, reported in one line without a traceback."""
-
-
-# ------------------------------------------------------------------ validation
-
-
-def compose_config(overrides: Sequence[str]) -> SimConfig:
-    """Compose ``configs/config.yaml`` with ``overrides`` and validate it.
-
-    Raises:
-        UserError: one line naming the field and what is allowed.
-    """
-    from hydra import compose, initialize_config_dir
-    from hydra.core.global_hydra import GlobalHydra
-
-    refuse_foreign_targets(overrides)
-    register_configs()
-    own = [o for o in overrides if not o.lstrip("+~").startswith("hydra")]
-    GlobalHydra.instance().clear()
-    try:
-        with initialize_config_dir(config_dir=str(CONFIG_DIR), version_base="1.3"):
-            cfg = compose(config_name="config", overrides=own)
-        return validate(to_sim_config(cfg))
-    except Exception as exc:
-        raise UserError(explain(exc)) from exc
-    finally:
-        GlobalHydra.instance().clear()
-
-
-TARGET_PATTERN = re.compile(r"_target_\s*[:=]\s*['\"]?([\w.]+)")
-
-
-def refuse_foreign_targets(overrides: Sequence[str]) -> None:
-    """Refuse any ``_target_`` that names something outside this package.
-
-    Hydra instantiates ``_target_`` entries (callbacks, launchers); an override such as
-    ``+hydra.callbacks.x._target_=os.system`` would otherwise run arbitrary code.
-
-    Raises:
-        UserError: naming the override and what is allowed.
-    """
-    for override in overrides:
-        if "_target_" not in override:
-            continue
-        for target in TARGET_PATTERN.findall(override):
-            if not target.startswith("sim."):
-                raise UserError(
-                    f"'{override}': _target_={target} is refused; "
-                    "allowed: only classes of this package (sim.*)"
-                )
-
-
-def expand_sweeps(overrides: Sequence[str]) -> list[list[str]]:
-    """Override lists to check for a multirun: every value of every sweep at least once.
-
-    Checking each swept value against the first value of the others catches every
-    typo and range error without composing the whole product.
-    """
-    from hydra.core.override_parser.overrides_parser import OverridesParser
-
-    try:
-        parsed = OverridesParser.create().parse_overrides(list(overrides))
-    except Exception as exc:
-        raise UserError(explain(exc)) from exc
-    choices: list[list[str]] = []
-    for o in parsed:
-        key = o.get_key_element()
-        if o.is_sweep_override():
-            if not o.is_discrete_sweep():
-                choices.append([o.input_line or key])
-                continue
-            choices.append([f"{key}={v}" for v in o.sweep_string_iterator()])
-        else:
-            choices.append([o.input_line or f"{key}={o.get_value_element_as_str()}"])
-    base = [c[0] for c in choices]
-    combos = [base]
-    for i, values in enumerate(choices):
-        for v in values[1:]:
-            combos.append([*base[:i], v, *base[i + 1 :]])
-    return combos
-
-
-def explain(exc: BaseException) -> str:
-    """Turn a Hydra/OmegaConf/validation error into one line for the user."""
-    from hydra.errors import MissingConfigException, OverrideParseException
-    from omegaconf.errors import ConfigKeyError, OmegaConfBaseException, ValidationError
-
-    chain: list[BaseException] = []
-    e: BaseException | None = exc
-    while e is not None and e not in chain:
-        chain.append(e)
-        e = e.__cause__ or e.__context__
-    for err in chain:
-        if isinstance(err, UserError | ConfigError):
-            return str(err)
-    for err in chain:
-        if isinstance(err, MissingConfigException):
-            return _missing_option(err)
-        if isinstance(err, OverrideParseException):
-            return f"could not parse override: {_first_line(str(err))}"
-    for err in chain:
-        if isinstance(err, (ConfigKeyError | ValidationError, OmegaConfBaseException)):
-            return _omegaconf_message(err)
-    text = _first_line(str(exc))
-    if "No match in the defaults list" in str(exc) or "Could not override" in str(exc):
-        key = text.split("'")[1] if "'" in text else text
-        return (
-            f"unknown config group or key '{key}'; allowed groups: {', '.join(GROUPS)}; "
-            "other keys: seed (use group.key=value for a field, e.g. hr.wage_premium=0.1)"
-        )
-    return text
-
-
-def _groups() -> tuple[str, ...]:
-    import dataclasses
-
-    defaults = SimConfig()
-    return tuple(
-        f.name
-        for f in dataclasses.fields(defaults)
-        if dataclasses.is_dataclass(getattr(defaults, f.name))
-    )
-
-
-GROUPS = _groups()
-
-
-def _first_line(text: str) -> str:
-    return text.strip().splitlines()[0] if text.strip() else text
-
-
-def _missing_option(err: BaseException) -> str:
-    import re
-
-    text = str(err)
-    found = re.search(r"Could not find '([^']+)'", text)
-    missing = found.group(1) if found else text
-    group, _, option = missing.rpartition("/")
-    options = getattr(err, "options", None) or []
-    if not options and group:
-        options = sorted(p.stem for p in (CONFIG_DIR / group).glob("*.yaml"))
-    if group:
-        return f"unknown option '{option}' for {group}; allowed: {', '.join(options)}"
-    return _first_line(text)
-
-
-def _omegaconf_message(err: BaseException) -> str:
-    from omegaconf.errors import ConfigKeyError, ValidationError
-
-    full_key = str(getattr(err, "full_key", "") or "")
-    msg = str(getattr(err, "msg", "") or _first_line(str(err)))
-    if isinstance(err, ConfigKeyError) or "not in" in msg:
-        group, _, _name = full_key.rpartition(".")
-        allowed = _field_names(group)
-        where = group or "the root config"
-        return f"unknown key '{full_key}'" + (
-            f"; allowed keys in {where}: {', '.join(allowed)}" if allowed else ""
-        )
-    if isinstance(err, ValidationError):
-        return f"{full_key}: {_first_line(msg)}" + _allowed_values(full_key)
-    return f"{full_key}: {_first_line(msg)}" if full_key else _first_line(msg)
-
-
-def _field_names(group: str) -> list[str]:
-    import dataclasses
-
-    node: Any = SimConfig()
-    for part in group.split(".") if group else []:
-        node = getattr(node, part, None)
-        if node is None:
-            return []
-    if not dataclasses.is_dataclass(node):
-        return []
-    return [f.name for f in dataclasses.fields(node)]
-
-
-def _allowed_values(full_key: str) -> str:
-    import dataclasses
-    import enum
-
-    group, _, name = full_key.rpartition(".")
-    node: Any = SimConfig()
-    for part in group.split(".") if group else []:
-        node = getattr(node, part, None)
-    if node is None or not dataclasses.is_dataclass(node):
-        return ""
-    value = getattr(node, name, None)
-    if isinstance(value, enum.Enum):
-        return f"; allowed: {', '.join(m.name for m in type(value))}"
-    if isinstance(value, bool):
-        return "; allowed: true, false"
-    if isinstance(value, int | float):
-        return f"; allowed: a {'whole ' if isinstance(value, int) else ''}number"
-    return ""
-
-
-def check_overrides(overrides: Sequence[str], multirun: bool) -> None:
-    """Validate every configuration a command line would run, before Hydra starts."""
-    lists = expand_sweeps(overrides) if multirun else [list(overrides)]
-    for combo in lists:
-        compose_config(combo)
-
-
-# ----------------------------------------------------------------- commands
-
-
 def _run_command(args: list[str]) -> int:
-    if any(a in ("--help", "-h", "--hydra-help", "--info", "-i") for a in args):
-        from sim.app import hydra_main
+    from sim.launch import run_app
 
-        sys.argv = ["sim run", *args]
-        hydra_main()
-        return 0
-    multirun = any(a in ("-m", "--multirun") for a in args)
-    overrides = [a for a in args if not a.startswith("-")]
-    check_overrides(overrides, multirun)
-    from sim.app import hydra_main
-
-    sys.argv = ["sim run", *args]
-    hydra_main()
+    if not any(a in ("--help", "-h", "--hydra-help", "--info", "-i") for a in args):
+        multirun = any(a in ("-m", "--multirun") for a in args)
+        check_overrides([a for a in args if not a.startswith("-")], multirun)
+    run_app(args, prog="sim run")
     return 0
 
 
@@ -287,11 +74,6 @@ COMMANDS = {
 }
 
 
-def module_main(command: str) -> int:
-    """``python -m <module of command> ARGS`` behaves as ``sim <command> ARGS``, errors included."""
-    return main([command, *sys.argv[1:]])
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sim`` command."""
     args = list(sys.argv[1:] if argv is None else argv)
@@ -299,30 +81,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(USAGE)
         return 0
     command, rest = args[0], args[1:]
-    try:
-        if command == "run":
-            return _run_command(rest)
-        if command == "aggregate":
-            return _aggregate_command(rest)
-        if command == "dashboard":
-            from sim.dashboard.__main__ import main as dashboard_main
+    return run(lambda argv: _dispatch(command, argv), rest)
 
-            dashboard_main(rest)
-            return 0
-        if command in COMMANDS:
-            import importlib
 
-            module = importlib.import_module(COMMANDS[command])
-            status: int = module.main(rest)
-            return status
-        allowed = ", ".join(["run", "aggregate", "dashboard", *COMMANDS])
-        raise UserError(f"unknown command '{command}'; allowed: {allowed}")
-    except (UserError, ConfigError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"error: could not write results: {exc}", file=sys.stderr)
-        return 1
+def _dispatch(command: str, args: list[str]) -> int:
+    if command == "run":
+        return _run_command(args)
+    if command == "aggregate":
+        return _aggregate_command(args)
+    if command == "dashboard":
+        from sim.dashboard.__main__ import main as dashboard_main
+
+        dashboard_main(args)
+        return 0
+    if command in COMMANDS:
+        import importlib
+
+        module = importlib.import_module(COMMANDS[command])
+        status: int = module.main(args)
+        return status
+    allowed = ", ".join(["run", "aggregate", "dashboard", *COMMANDS])
+    raise UserError(f"unknown command '{command}'; allowed: {allowed}")
 
 
 def _terminate(signum: int, frame: object) -> None:
@@ -342,4 +121,4 @@ def cli_entry() -> None:
         raise SystemExit(130) from None
 
 
-__all__ = ["compose_config", "explain", "main"]
+__all__ = ["cli_entry", "main"]

@@ -1,7 +1,8 @@
 """Hydra wiring: the config folder, the schema registration, DictConfig -> SimConfig.
 
-The only place (with ``sim.cli`` and ``sim.app``) that knows about Hydra/OmegaConf;
-everything past ``to_sim_config`` receives typed dataclasses.
+With ``sim.compose`` (configs from overrides), ``sim.errors`` (Hydra's errors in one
+line), ``sim.launch`` and ``sim.app`` (running Hydra) the only place that knows about
+Hydra/OmegaConf; everything past ``to_sim_config`` receives typed dataclasses.
 """
 
 from __future__ import annotations

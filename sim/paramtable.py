@@ -16,7 +16,10 @@ from dataclasses import Field
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from sim.config import SimConfig
+from sim.markdown import markdown_table
 from sim.output import write_text_atomically
 
 __all__ = [
@@ -28,8 +31,8 @@ __all__ = [
     "format_value",
     "groups",
     "main",
-    "markdown_table",
     "parameter_rows",
+    "parameter_table",
     "parameters_block",
     "replace_block",
 ]
@@ -160,18 +163,14 @@ def _cell(text: str, code: bool = False) -> str:
     return f"`{text}`" if code and text else text
 
 
-def markdown_table(group: str | None = None) -> str:
+def parameter_table(group: str | None = None) -> str:
     """A Markdown table of the parameters of one group (all groups when omitted).
 
-    >>> markdown_table("pricing").splitlines()[0]
+    >>> parameter_table("pricing").splitlines()[0]
     '| Key | Default | Range | Unit | Source | Meaning |'
     """
-    lines = [
-        "| " + " | ".join(_HEADERS) + " |",
-        "|" + "|".join("---" for _ in _HEADERS) + "|",
-    ]
-    for row in parameter_rows(group):
-        cells = [
+    cells = [
+        [
             _cell(row["key"], code=True),
             _cell(row["default"], code=True),
             _cell(row["range"]),
@@ -179,8 +178,9 @@ def markdown_table(group: str | None = None) -> str:
             _cell(row["source"]),
             _cell(row["meaning"]),
         ]
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+        for row in parameter_rows(group)
+    ]
+    return markdown_table(pd.DataFrame(cells, columns=list(_HEADERS))) + "\n"
 
 
 def parameters_block() -> str:
@@ -194,7 +194,7 @@ def parameters_block() -> str:
         doc = (type(getattr(cfg, name)).__doc__ or "").strip().splitlines()
         title = doc[0].rstrip(".") if doc else ""
         heading = f"### `{name}`" + (f": {title}" if title else "")
-        parts.append(f"{heading}\n\n{markdown_table(name)}")
+        parts.append(f"{heading}\n\n{parameter_table(name)}")
     return "\n".join(parts)
 
 

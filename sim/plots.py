@@ -24,10 +24,10 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 from numpy.typing import NDArray
 
-from sim.report import format_money
+from sim.kpis import format_money
 from sim.results import top_share_of_profit, whale_curve
+from sim.units import WEEKS_PER_YEAR
 
-WEEKS_PER_YEAR = 52
 SMOOTHING_WEEKS = 13
 DPI = 110
 
@@ -534,9 +534,11 @@ def make_run_figures(
     return [save(fig, out_dir / f"{name}.png") for name, fig in figures.items()]
 
 
+# WEEKS_PER_YEAR is defined in sim.units; it stays exported here for the dashboard's charts.
 __all__ = [
     "DPI",
     "SMOOTHING_WEEKS",
+    "WEEKS_PER_YEAR",
     "make_run_figures",
     "plot_chain",
     "plot_customers_by_firm",

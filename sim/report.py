@@ -6,47 +6,18 @@ files and its resolved config), so it can be rebuilt at any time from a run fold
 
 from __future__ import annotations
 
-import math
-import numbers
 import os
 import re
 import urllib.parse
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any
 
+from sim.kpis import KPIS, as_number, format_money, format_rate
 from sim.output import write_text_atomically
-
-if TYPE_CHECKING:
-    import pandas as pd
+from sim.units import WEEKS_PER_YEAR
 
 REPORT_NAME = "report.md"
-WEEKS_PER_YEAR = 52
-
-type _Kind = Literal["money", "rate", "score", "level", "count", "weeks", "seconds"]
-
-# Order is the order of the table: the headline answer first, then the chain from the
-# customer end back to the employees, then the run's bookkeeping.
-_KPIS: tuple[tuple[str, str, _Kind], ...] = (
-    ("npv_profit", "NPV of profit", "money"),
-    ("cumulative_profit", "Cumulative profit", "money"),
-    ("revenue_total", "Revenue, total", "money"),
-    ("annual_retention", "Customer retention, annual", "rate"),
-    ("annual_defection", "Customer defection, annual", "rate"),
-    ("nps", "Net promoter score (last year)", "score"),
-    ("customer_satisfaction", "Customer satisfaction (last year, 0-1)", "level"),
-    ("employee_satisfaction", "Employee satisfaction (last year, 0-1)", "level"),
-    ("employee_turnover", "Employee turnover, annual", "rate"),
-    ("customers_start", "Customers at start", "count"),
-    ("customers_end", "Customers at end", "count"),
-    ("employees_end", "Employees at end", "count"),
-    ("top20_profit_share", "Profit share of the top 20% of customers", "rate"),
-    ("unprofitable_share", "Share of customers who are unprofitable", "rate"),
-    ("weeks", "Weeks simulated", "weeks"),
-    ("transactions", "Transactions logged", "count"),
-    ("seed", "Seed", "count"),
-    ("wall_seconds", "Wall time", "seconds"),
-)
 
 _FIGURE_CAPTIONS = {
     "chain": "The chain over time: employee satisfaction → service quality → "
@@ -57,79 +28,6 @@ _FIGURE_CAPTIONS = {
     "profit_by_tier": "Lifetime profit by value quintile (1 = top fifth by revenue).",
     "workforce": "Workforce: headcount, and hires, quits and layoffs per 13 weeks.",
 }
-
-
-def _number(value: object) -> float | None:
-    """A finite float, or None for anything missing, non-numeric or not finite."""
-    # numbers.Real covers NumPy scalars too; bools are flags, not quantities.
-    if not isinstance(value, numbers.Real) or isinstance(value, bool):
-        return None
-    x = float(value)
-    return x if math.isfinite(x) else None
-
-
-def format_money(value: object) -> str:
-    """Format an amount of money with thousands separators.
-
-    Amounts of 100 or more are shown whole; smaller ones keep cents so that per-customer
-    figures stay informative.
-
-    Args:
-        value: The amount (any real number; None or NaN give "n/a").
-
-    Returns:
-        The formatted amount, e.g. ``"1,234,568"`` or ``"-12.50"``.
-
-    >>> format_money(1234567.8), format_money(-12.5), format_money(float("nan"))
-    ('1,234,568', '-12.50', 'n/a')
-    """
-    x = _number(value)
-    if x is None:
-        return "n/a"
-    text = f"{x:,.0f}" if abs(x) >= 100 else f"{x:,.2f}"
-    # "-0" reads as a loss where there is none.
-    return "0" if text in {"-0", "-0.00"} else text
-
-
-def format_rate(value: object) -> str:
-    """Format a share or rate (a fraction) as a percentage with one decimal.
-
-    Args:
-        value: The fraction, e.g. 0.832 for 83.2%.
-
-    Returns:
-        The formatted percentage, or "n/a" if missing.
-
-    >>> format_rate(0.8316), format_rate(None)
-    ('83.2%', 'n/a')
-    """
-    x = _number(value)
-    return "n/a" if x is None else f"{100.0 * x:.1f}%"
-
-
-def _format(value: object, kind: _Kind) -> str:
-    x = _number(value)
-    if x is None:
-        # A value the run reported but that is not a number (a label, say) is still
-        # worth showing as it is; only truly missing values are "n/a".
-        if value is None or isinstance(value, float):
-            return "n/a"
-        return str(value)
-    match kind:
-        case "money":
-            return format_money(x)
-        case "rate":
-            return format_rate(x)
-        case "score":
-            return f"{x:+.1f}"
-        case "level":
-            return f"{x:.3f}"
-        case "count":
-            return f"{x:,.0f}"
-        case "weeks":
-            return f"{x:,.0f} ({x / WEEKS_PER_YEAR:.1f} years)"
-        case "seconds":
-            return f"{x:.1f} s"
 
 
 def format_kpis(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -148,20 +46,20 @@ def format_kpis(summary: Mapping[str, Any]) -> list[tuple[str, str]]:
     >>> format_kpis({"npv_profit": 165531.06, "annual_retention": 0.8316, "x": 1})
     [('NPV of profit', '165,531'), ('Customer retention, annual', '83.2%')]
     """
-    return [(label, _format(summary[key], kind)) for key, label, kind in _KPIS if key in summary]
+    return [(k.label, k.format(summary[k.name])) for k in KPIS if k.per_run and k.name in summary]
 
 
 def _headline(summary: Mapping[str, Any]) -> str:
     """One paragraph answering "what happened", built only from the KPIs present."""
     parts: list[str] = []
-    weeks = _number(summary.get("weeks"))
+    weeks = as_number(summary.get("weeks"))
     span = (
         f"Over {weeks:,.0f} weeks ({weeks / WEEKS_PER_YEAR:.1f} years)"
         if weeks is not None
         else "Over the run"
     )
-    npv = _number(summary.get("npv_profit"))
-    cumulative = _number(summary.get("cumulative_profit"))
+    npv = as_number(summary.get("npv_profit"))
+    cumulative = as_number(summary.get("cumulative_profit"))
     if npv is not None:
         text = f"{span}, the net present value of profit was **{format_money(npv)}**"
         if cumulative is not None:
@@ -172,8 +70,8 @@ def _headline(summary: Mapping[str, Any]) -> str:
     else:
         parts.append(f"{span}, no profit figure was recorded.")
 
-    retention = _number(summary.get("annual_retention"))
-    defection = _number(summary.get("annual_defection"))
+    retention = as_number(summary.get("annual_retention"))
+    defection = as_number(summary.get("annual_defection"))
     if retention is not None:
         text = f"Customers were retained at {format_rate(retention)} a year"
         if defection is not None:
@@ -181,14 +79,14 @@ def _headline(summary: Mapping[str, Any]) -> str:
         parts.append(text)
     elif defection is not None:
         parts.append(f"Customers defected at {format_rate(defection)} a year")
-    nps = _number(summary.get("nps"))
+    nps = as_number(summary.get("nps"))
     if nps is not None:
         parts.append(f"the net promoter score was {nps:+.1f}")
-    turnover = _number(summary.get("employee_turnover"))
+    turnover = as_number(summary.get("employee_turnover"))
     if turnover is not None:
         parts.append(f"employee turnover was {format_rate(turnover)} a year")
-    start = _number(summary.get("customers_start"))
-    end = _number(summary.get("customers_end"))
+    start = as_number(summary.get("customers_start"))
+    end = as_number(summary.get("customers_end"))
     if start is not None and end is not None:
         parts.append(f"the customer base went from {start:,.0f} to {end:,.0f}")
     elif end is not None:
@@ -235,32 +133,6 @@ def _link(figure: Path, run_dir: Path) -> str:
     return urllib.parse.quote(Path(rel).as_posix())
 
 
-def format_cell(value: Any, digits: int = 4) -> str:
-    """A table cell: booleans as true/false, NaN as n/a, large numbers with separators.
-
-    >>> format_cell(True), format_cell(float("nan")), format_cell(12345.6), format_cell(0.123456)
-    ('true', 'n/a', '12,346', '0.1235')
-    """
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if math.isnan(value):
-            return "n/a"
-        return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.{digits}g}"
-    return str(value)
-
-
-def markdown_table(frame: pd.DataFrame, digits: int = 4) -> str:
-    """A DataFrame as a Markdown table, every cell through ``format_cell``."""
-    head = "| " + " | ".join(str(c) for c in frame.columns) + " |"
-    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
-    body = [
-        "| " + " | ".join(format_cell(v, digits) for v in row) + " |"
-        for row in frame.itertuples(index=False)
-    ]
-    return "\n".join([head, rule, *body])
-
-
 def _table(rows: list[tuple[str, str]]) -> list[str]:
     if not rows:
         return ["_No KPIs were recorded._"]
@@ -271,14 +143,10 @@ def _table(rows: list[tuple[str, str]]) -> list[str]:
 
 # KPIs that describe a population or a span of time: with no weeks run, or no customers
 # ever, the summary holds a defined 0 (never NaN), but a reader is better told "n/a".
-_RATES_AND_MEANS = (
-    "annual_retention", "annual_defection", "nps", "customer_satisfaction",
-    "employee_satisfaction", "employee_turnover", "top20_profit_share", "unprofitable_share",
-)  # fmt: skip
-_CUSTOMER_KPIS = (
-    "annual_retention", "annual_defection", "nps", "customer_satisfaction",
-    "top20_profit_share", "unprofitable_share",
-)  # fmt: skip
+_RATES_AND_MEANS = frozenset(k.name for k in KPIS if k.per_run and k.rate)
+_CUSTOMER_KPIS = frozenset(
+    k.name for k in KPIS if k.per_run and k.rate and k.subject == "customers"
+)
 
 
 def shown_summary(summary: Mapping[str, Any]) -> dict[str, Any]:

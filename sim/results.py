@@ -11,8 +11,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.model import WEEKS_PER_YEAR, ServiceProfitChainModel
+from sim.model import ServiceProfitChainModel
 from sim.state import ARMS, EXIT_REASONS, FOCAL, PROSPECT
+from sim.units import WEEKS_PER_YEAR
 
 
 @dataclass
@@ -127,29 +128,13 @@ def top_share_of_profit(lifetime_profit: np.ndarray[Any, Any], top: float = 0.2)
     return float(p[:k].sum() / p.sum())
 
 
-# The numeric outcomes of a run's summary (``summarise``) that research tools may explain
-# or optimise: every KPI except the run's identity (seed, weeks) and its counts at start.
-SUMMARY_KPIS = (
-    "npv_profit",
-    "cumulative_profit",
-    "revenue_total",
-    "annual_retention",
-    "annual_defection",
-    "nps",
-    "customer_satisfaction",
-    "employee_satisfaction",
-    "employee_turnover",
-    "customers_end",
-    "employees_end",
-    "top20_profit_share",
-    "unprofitable_share",
-)
-
-
 def summarise(
     model: ServiceProfitChainModel, weekly: pd.DataFrame, ledger: pd.DataFrame
 ) -> dict[str, Any]:
-    """Headline KPIs of a run, each computed from the run's own tables."""
+    """Headline KPIs of a run, each computed from the run's own tables.
+
+    What each one means, how it is written and which way is good: ``sim.kpis``.
+    """
     last_year = weekly.tail(52)
     profit = ledger["lifetime_profit"].to_numpy()
     weeks = len(weekly)

@@ -8,7 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from sim.cli import UserError, compose_config, expand_sweeps
+from sim.compose import compose_config, expand_sweeps
+from sim.errors import UserError
 
 SMALL = [
     "market.n_customers=1500",

@@ -17,6 +17,7 @@ import pytest
 pytest.importorskip("lifetimes", reason="the clv extra (Lifetimes) is not installed")
 
 from sim.app import execute
+from sim.commandline import module_main
 from sim.config import ConfigError
 from sim.research import clv
 
@@ -195,7 +196,7 @@ def test_bad_inputs_are_one_line_errors(tmp_path, small_config, monkeypatch, cap
     with pytest.raises(ConfigError, match="visits_per_week"):
         clv.main(["--small", "market.visits_per_week=99"])
     monkeypatch.setattr(sys, "argv", ["clv", "--run", str(tmp_path)])
-    assert clv._cli() == 2
+    assert module_main(clv.main) == 2  # as `python -m sim.research.clv --run ...`
     err = capsys.readouterr().err
     assert err.startswith("error: --run")
     assert err.count("\n") == 1

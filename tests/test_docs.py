@@ -56,7 +56,7 @@ def test_rows_cover_every_field_of_every_group_once():
 
 def test_each_group_table_has_a_row_per_parameter():
     for group in paramtable.groups():
-        lines = paramtable.markdown_table(group).splitlines()
+        lines = paramtable.parameter_table(group).splitlines()
         assert len(lines) == 2 + len(paramtable.parameter_rows(group))
         assert all(line.startswith("| `" + group + ".") for line in lines[2:])
 

@@ -9,8 +9,9 @@ import yaml
 
 from sim.config import ConfigError, ServiceKind
 from sim.research import ema
-from sim.research.levers import load_levers
+from sim.research.levers import identifier, load_levers
 from sim.research.uncertainties import load_uncertainties
+from sim.units import WEEKS_PER_YEAR
 
 pytest.importorskip("ema_workbench")
 
@@ -36,13 +37,13 @@ def test_experiments_pair_every_scenario_under_both_policies(worked):
     experiments = pd.read_csv(out / "experiments.csv")
     assert len(experiments) == 2 * SCENARIOS
     assert sorted(experiments["policy"].unique()) == ["tiered_service", "uniform_service"]
-    names = [ema.identifier(u.key) for u in load_uncertainties()]
+    names = [identifier(u.key) for u in load_uncertainties()]
     by_policy = {p: df.set_index("scenario")[names] for p, df in experiments.groupby("policy")}
     # The same uncertainty draw runs under both policies...
     pd.testing.assert_frame_equal(by_policy["uniform_service"], by_policy["tiered_service"])
     # ...and every draw lies in its declared range.
     for u in load_uncertainties():
-        column = experiments[ema.identifier(u.key)]
+        column = experiments[identifier(u.key)]
         assert column.between(u.lo, u.hi).all(), u.key
     assert set(experiments["service__kind"]) == {"uniform", "tiered"}
 
@@ -173,7 +174,7 @@ def test_a_bad_levers_file_or_option_is_one_clear_error(tmp_path):
 
 
 def test_yearly_series_sum_and_sample_whole_years():
-    weeks = 2 * ema.WEEKS_PER_YEAR + 10
+    weeks = 2 * WEEKS_PER_YEAR + 10
     weekly = pd.DataFrame(
         {
             "profit": np.ones(weeks),

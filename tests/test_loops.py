@@ -55,7 +55,7 @@ def stressed(small_config):
 
 
 def test_all_links_live_is_the_default_run(small_config):
-    from sim.cli import compose_config
+    from sim.compose import compose_config
 
     assert compose_config([]).feedback == FeedbackConfig()
     cfg = small_config(n_customers=1_000, weeks=30, run__burn_in_weeks=8)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.cli import compose_config
+from sim.compose import compose_config
 from sim.config import ConfigError, ServiceKind
 from sim.research import optimise
 from sim.research.levers import Lever, lever_values, load_levers, searched, values_of

@@ -13,6 +13,7 @@ from matplotlib.figure import Figure
 
 from sim import SimConfig, run_once
 from sim.config import PolicyChange
+from sim.kpis import format_money, format_rate
 from sim.plots import (
     make_run_figures,
     plot_chain,
@@ -23,7 +24,7 @@ from sim.plots import (
     policy_weeks_of,
     save,
 )
-from sim.report import format_kpis, format_money, format_rate, write_run_report
+from sim.report import format_kpis, write_run_report
 from sim.results import RunResult
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from sim.app import execute
-from sim.cli import compose_config
+from sim.compose import compose_config
 from sim.config import SimConfig, StaffingKind
 from sim.metrics import COST_LINES
 from sim.output import AtomicFolder

@@ -182,7 +182,7 @@ def test_analysis_finds_the_known_ranking_of_a_linear_function(method):
     pd.testing.assert_frame_equal(sa.analyse(s, unit, y), sa.analyse(s, unit, y))
     shown = table.reset_index().assign(kpi="npv_profit", low=0.0, high=1.0, source="")
     assert isinstance(sa.tornado(shown, "npv_profit", s), Figure)
-    assert "| a | 0–1 |" in "\n".join(sa.markdown_table(shown, s))
+    assert "| a | 0–1 |" in "\n".join(sa.indices_markdown(shown, s))
 
 
 def test_a_constant_kpi_gets_no_indices_rather_than_an_error():

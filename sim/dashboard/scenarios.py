@@ -122,7 +122,8 @@ def usable_scenarios(folder: Path = SCENARIO_DIR) -> dict[str, Scenario]:
 
 @functools.lru_cache(maxsize=64)
 def _composed(overrides: tuple[str, ...]) -> SimConfig:
-    from sim.cli import UserError, compose_config
+    from sim.compose import compose_config
+    from sim.errors import UserError
 
     with _COMPOSE_LOCK:
         try:

@@ -8,6 +8,8 @@ from typing import Any
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
+from sim.manifest import MANIFEST
+
 
 class AggregateOnEnd(Callback):
     """Write the study's tables, figures and report when all its jobs are done."""
@@ -17,6 +19,6 @@ class AggregateOnEnd(Callback):
         from sim.experiments.report import aggregate
 
         folder = Path(str(config.hydra.sweep.dir))
-        if (folder / "manifest.yaml").is_file():
+        if (folder / MANIFEST).is_file():
             report = aggregate(folder)
             print(f"report: {report.resolve()}", flush=True)

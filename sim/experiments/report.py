@@ -16,51 +16,9 @@ from sim.experiments.analysis import (
     t_interval,
 )
 from sim.experiments.plots import make_study_figures
-from sim.experiments.study import read_manifest, write_manifest
+from sim.kpis import format_short, phrase
+from sim.manifest import read_manifest, write_manifest
 from sim.output import write_text_atomically
-
-LABELS = {
-    "npv_profit": "NPV of profit",
-    "customer_npv": "NPV of an average customer",
-    "customers_end": "customers at the end",
-    "annual_retention": "annual customer retention",
-    "annual_defection": "annual customer defection",
-    "employee_turnover": "annual employee turnover",
-    "nps": "NPS",
-    "customer_satisfaction": "customer satisfaction",
-    "employee_satisfaction": "employee satisfaction",
-    "top20_profit_share": "profit share of the top 20% of customers",
-    "unprofitable_share": "share of unprofitable customers",
-    "trial_retention_effect": "treated minus control: retention",
-    "trial_spend_effect": "treated minus control: spend per customer",
-    "trial_profit_effect": "treated minus control: discounted profit per customer",
-}
-RATES = {
-    "annual_retention",
-    "annual_defection",
-    "employee_turnover",
-    "top20_profit_share",
-    "unprofitable_share",
-    "trial_retention_effect",
-    "customer_satisfaction",
-    "employee_satisfaction",
-}
-
-
-def fmt(metric: str, value: float, signed: bool = False) -> str:
-    """Format a metric's value for the report.
-
-    >>> fmt("annual_retention", 0.8512), fmt("npv_profit", -1234.5, signed=True)
-    ('85.1%', '-1,234')
-    """
-    if value is None or not math.isfinite(value):
-        return "n/a"
-    sign = "+" if signed and value > 0 else ""
-    if metric in RATES:
-        percent = metric.endswith("_share") or "annual" in metric or "turnover" in metric
-        percent = percent or "retention" in metric
-        return f"{sign}{100 * value:.1f}%" if percent else f"{sign}{value:.3f}"
-    return f"{sign}{value:,.0f}" if abs(value) >= 100 else f"{sign}{value:.2f}"
 
 
 def answer_lines(summary: pd.DataFrame, baseline: str, headline: str) -> list[str]:
@@ -70,9 +28,10 @@ def answer_lines(summary: pd.DataFrame, baseline: str, headline: str) -> list[st
         rows = summary[summary["metric"] == headline]
         for _, r in rows.iterrows():
             lines.append(
-                f"- **{r['policy']}**: {LABELS.get(headline, headline)} "
-                f"{fmt(headline, r['mean'], True)} (95% CI {fmt(headline, r['ci_low'], True)} "
-                f"to {fmt(headline, r['ci_high'], True)}, {int(r['n'])} replications)."
+                f"- **{r['policy']}**: {phrase(headline)} "
+                f"{format_short(headline, r['mean'], True)} "
+                f"(95% CI {format_short(headline, r['ci_low'], True)} "
+                f"to {format_short(headline, r['ci_high'], True)}, {int(r['n'])} replications)."
             )
         return lines
     rows = summary[(summary["metric"] == headline) & (summary["policy"] != baseline)]
@@ -84,8 +43,9 @@ def answer_lines(summary: pd.DataFrame, baseline: str, headline: str) -> list[st
             "clearly higher" if lo > 0 else "clearly lower" if hi < 0 else "not clearly different"
         )
         lines.append(
-            f"- **{r['policy']}**: {LABELS.get(headline, headline)} {fmt(headline, d, True)} "
-            f"against {baseline} (95% CI {fmt(headline, lo, True)} to {fmt(headline, hi, True)}, "
+            f"- **{r['policy']}**: {phrase(headline)} {format_short(headline, d, True)} "
+            f"against {baseline} (95% CI {format_short(headline, lo, True)} "
+            f"to {format_short(headline, hi, True)}, "
             f"{int(r['n'])} paired replications): {sure}."
         )
     return lines
@@ -103,12 +63,13 @@ def _level_table(summary: pd.DataFrame, policies: list[str], metrics: list[str])
                 continue
             row = r.iloc[0]
             ci = (
-                f" ({fmt(metric, row['ci_low'])} to {fmt(metric, row['ci_high'])})"
+                f" ({format_short(metric, row['ci_low'])} "
+                f"to {format_short(metric, row['ci_high'])})"
                 if math.isfinite(row["ci_low"])
                 else ""
             )
-            cells.append(f"{fmt(metric, row['mean'])}{ci}")
-        out.append(f"| {LABELS.get(metric, metric)} | " + " | ".join(cells) + " |")
+            cells.append(f"{format_short(metric, row['mean'])}{ci}")
+        out.append(f"| {phrase(metric)} | " + " | ".join(cells) + " |")
     return out
 
 
@@ -123,10 +84,11 @@ def _diff_table(summary: pd.DataFrame, baseline: str, metrics: list[str]) -> lis
     for _, r in rows.iterrows():
         m = r["metric"]
         out.append(
-            f"| {r['policy']} | {LABELS.get(m, m)} | {fmt(m, r['diff_vs_baseline'], True)} | "
-            f"{fmt(m, r['diff_ci_low'], True)} to {fmt(m, r['diff_ci_high'], True)} | "
-            f"{fmt(m, r['diff_ci_low_unpaired'], True)} to "
-            f"{fmt(m, r['diff_ci_high_unpaired'], True)} |"
+            f"| {r['policy']} | {phrase(m)} | {format_short(m, r['diff_vs_baseline'], True)} | "
+            f"{format_short(m, r['diff_ci_low'], True)} "
+            f"to {format_short(m, r['diff_ci_high'], True)} | "
+            f"{format_short(m, r['diff_ci_low_unpaired'], True)} to "
+            f"{format_short(m, r['diff_ci_high_unpaired'], True)} |"
         )
     return out
 
@@ -149,9 +111,9 @@ def _trial_section(kpis: pd.DataFrame) -> list[str]:
         d, lo, hi = t_interval(kpis[metric].to_numpy(dtype=float))
         kind = "annual_retention" if what == "retention" else "npv_profit"
         out.append(
-            f"| {label} | {fmt(kind, kpis[f'treated_{what}'].mean())} | "
-            f"{fmt(kind, kpis[f'control_{what}'].mean())} | {fmt(kind, d, True)} "
-            f"({fmt(kind, lo, True)} to {fmt(kind, hi, True)}) |"
+            f"| {label} | {format_short(kind, kpis[f'treated_{what}'].mean())} | "
+            f"{format_short(kind, kpis[f'control_{what}'].mean())} | {format_short(kind, d, True)} "
+            f"({format_short(kind, lo, True)} to {format_short(kind, hi, True)}) |"
         )
     return [*out, ""]
 

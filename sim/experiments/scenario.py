@@ -15,16 +15,9 @@ import yaml
 
 from sim.config import ConfigError
 from sim.configstore import CONFIG_DIR
+from sim.kpis import STUDY_METRICS
 
 SCENARIO_DIR = CONFIG_DIR.parent / "scenarios"
-
-HEADLINE_METRICS = (
-    "npv_profit",
-    "customers_end",
-    "annual_retention",
-    "employee_turnover",
-    "nps",
-)
 
 
 @dataclass(frozen=True)
@@ -39,7 +32,7 @@ class Scenario:
     replications: int = 20
     root_seed: int = 2026
     headline: str = "npv_profit"
-    metrics: list[str] = field(default_factory=lambda: list(HEADLINE_METRICS))
+    metrics: list[str] = field(default_factory=lambda: list(STUDY_METRICS))
     smoke_weeks: int = 120
     smoke_replications: int = 2
     spec: dict[str, Any] = field(default_factory=dict)
@@ -129,7 +122,7 @@ def parse_scenario(name: str, spec: Any) -> Scenario:
         replications=replications,
         root_seed=root_seed,
         headline=str(spec.get("headline", "npv_profit")),
-        metrics=list(spec.get("metrics", HEADLINE_METRICS)),
+        metrics=list(spec.get("metrics", STUDY_METRICS)),
         smoke_weeks=int(smoke.get("weeks", 120)),
         smoke_replications=int(smoke.get("replications", 2)),
         spec=dict(spec),

@@ -147,7 +147,7 @@ def soak(runs: int, jobs: int, customers: int, weeks: int, folder: Path) -> Soak
 
 
 def _child(folder: Path, runs: int, jobs: int, customers: int, weeks: int) -> int:
-    from sim.research.design import run_design
+    from sim.launch import run_design
 
     fixed = [
         f"market.n_customers={customers}",

@@ -10,69 +10,19 @@ when the sweep ends and again with ``sim aggregate <folder>``.
 from __future__ import annotations
 
 import argparse
-import platform
 import shutil
-import subprocess
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from sim.config import ConfigError
-from sim.configstore import CONFIG_DIR, to_yaml
+from sim.configstore import to_yaml
 from sim.experiments.scenario import Scenario, load_scenario, scenario_names
-from sim.output import timestamp, write_text_atomically
+from sim.launch import LAUNCHERS, multirun
+from sim.manifest import read_manifest, revision, versions, write_manifest
+from sim.output import timestamp
 from sim.rng import replication_seeds
-
-MANIFEST = "manifest.yaml"
-LAUNCHERS = ("joblib", "basic", "slurm", "ray_cluster", "submitit_slurm", "submitit_local", "ray")
-
-
-def git_revision() -> tuple[str, bool]:
-    """Short git revision of the code and whether tracked files differ from it."""
-    root = CONFIG_DIR.parent
-    try:
-        sha = subprocess.run(
-            ["git", "rev-parse", "--short", "HEAD"],
-            cwd=root,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-        dirty = bool(
-            subprocess.run(
-                ["git", "status", "--porcelain", "--untracked-files=no"],
-                cwd=root,
-                capture_output=True,
-                text=True,
-                check=True,
-            ).stdout.strip()
-        )
-    except (OSError, subprocess.CalledProcessError):
-        return "nogit", False
-    return sha, dirty
-
-
-def versions() -> dict[str, str]:
-    """Versions of the software that produced a study."""
-    import hydra
-    import mesa
-    import numpy
-    import pandas
-
-    import sim
-
-    return {
-        "sim": sim.__version__,
-        "mesa": mesa.__version__,
-        "numpy": numpy.__version__,
-        "pandas": pandas.__version__,
-        "hydra": hydra.__version__,
-        "python": platform.python_version(),
-    }
 
 
 def study_overrides(
@@ -95,21 +45,6 @@ def study_overrides(
     return fixed, seeds
 
 
-def write_manifest(folder: Path, data: dict[str, Any]) -> None:
-    """Write the manifest atomically."""
-    write_text_atomically(folder / MANIFEST, yaml.safe_dump(data, sort_keys=False))
-
-
-def read_manifest(folder: Path) -> dict[str, Any]:
-    """Read a study's manifest."""
-    path = folder / MANIFEST
-    if not path.is_file():
-        raise ConfigError(f"{folder}: no {MANIFEST}; is this a study folder?")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    assert isinstance(data, dict)
-    return data
-
-
 def new_manifest(
     scenario: Scenario,
     smoke: bool,
@@ -118,14 +53,13 @@ def new_manifest(
     replications: int | None = None,
 ) -> dict[str, Any]:
     """Everything needed to reproduce a study run by run."""
-    from sim.cli import compose_config
+    from sim.compose import compose_config
 
     fixed, seeds = study_overrides(scenario, smoke, replications)
     fixed = [*fixed, *extra]
     base = compose_config([*fixed, f"policy={scenario.baseline}", f"seed={seeds[0]}"])
     for policy in scenario.policies:
         compose_config([*fixed, f"policy={policy}", f"seed={seeds[0]}"])
-    sha, dirty = git_revision()
     cells = [
         {
             "policy": p,
@@ -151,29 +85,11 @@ def new_manifest(
         "cells": cells,
         "base_config": to_yaml(base),
         "launcher": launcher,
-        "git": {"revision": sha, "dirty": dirty},
+        "git": revision(),
         "versions": versions(),
         "created_utc": timestamp(),
         "started_unix": time.time(),
     }
-
-
-def hydra_argv(manifest: dict[str, Any], folder: Path, launcher: str, jobs: int) -> list[str]:
-    """The Hydra multirun command line of a study."""
-    argv = [
-        "-m",
-        *manifest["fixed_overrides"],
-        f"policy={','.join(manifest['policies'])}",
-        f"seed={','.join(str(s) for s in manifest['seeds'])}",
-        f"hydra.sweep.dir={folder}",
-        "hydra.sweep.subdir=.",
-        "+hydra.callbacks.aggregate._target_=sim.experiments.callbacks.AggregateOnEnd",
-    ]
-    if launcher != "basic":
-        argv.append(f"hydra/launcher={launcher}")
-    if launcher == "joblib":
-        argv.append(f"hydra.launcher.n_jobs={jobs}")
-    return argv
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -227,14 +143,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"study {scenario.name}: {total} runs -> {folder}", flush=True)
     print(f"question: {scenario.question}", flush=True)
 
-    from sim.app import hydra_main
-
-    sys.argv = ["sim study", *hydra_argv(manifest, folder, args.launcher, args.jobs)]
-    try:
-        hydra_main()
-    except SystemExit as exc:
-        if exc.code not in (0, None):
-            raise
+    sweep = [
+        *manifest["fixed_overrides"],
+        f"policy={','.join(manifest['policies'])}",
+        f"seed={','.join(str(s) for s in manifest['seeds'])}",
+    ]
+    multirun(
+        sweep,
+        folder,
+        launcher=args.launcher,
+        jobs=args.jobs,
+        callbacks={"aggregate": "sim.experiments.callbacks.AggregateOnEnd"},
+        prog="sim study",
+    )
     report = folder / "report.md"
     manifest = read_manifest(folder)
     if "aggregated_utc" not in manifest or not report.is_file():

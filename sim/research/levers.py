@@ -23,7 +23,7 @@ import numpy as np
 
 from sim.config import POLICY_GROUPS, ConfigError, SimConfig
 from sim.configstore import CONFIG_DIR
-from sim.research.design import read_declarations, schema_default, schema_meta
+from sim.design import read_declarations, schema_default, schema_meta
 
 LEVERS_FILE = CONFIG_DIR / "levers.yaml"
 ENTRY_KEYS = ("key", "range", "choices", "value", "doc")

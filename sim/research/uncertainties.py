@@ -15,7 +15,7 @@ import pandas as pd
 
 from sim.config import ConfigError
 from sim.configstore import CONFIG_DIR
-from sim.research.design import read_declarations, schema_default, schema_meta
+from sim.design import read_declarations, schema_default, schema_meta
 
 UNCERTAINTIES_FILE = CONFIG_DIR / "uncertainties.yaml"
 

@@ -25,10 +25,9 @@ from sim.model import ServiceProfitChainModel
 from sim.policies import acquisition
 from sim.results import collect, top_share_of_profit
 from sim.state import FOCAL
+from sim.units import WEEKS_PER_QUARTER, WEEKS_PER_YEAR
 from sim.validation.core import Check, Fact, Scale, Values, column, fmt_ci, replicate, world
 
-WEEKS_PER_YEAR = 52
-WEEKS_PER_QUARTER = 13
 type Row = dict[str, float]
 
 

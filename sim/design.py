@@ -1,13 +1,11 @@
-"""Design sweeps: run the rows of a design table (one set of values per row) x seeds.
+"""Designs over the schema: typed values of schema keys, and the design table on disk.
 
 A sensitivity analysis or an optimiser proposes points in parameter space that are not
-a Cartesian product, which Hydra's basic sweeper cannot express. So the design is
-written to ``<folder>/design.csv`` and the sweep is an ordinary Hydra multirun over
-``run.point=0..n-1`` x ``seed=...``: each job reads its row and applies it before the
-config is validated. Any Hydra launcher (joblib, submitit, Ray) runs it unchanged,
-finished runs are skipped on a rerun, and failures are recorded, exactly as in a study.
-
-Each run lands in ``<folder>/runs/<policy>/p<point>/s<seed>``.
+a Cartesian product, which Hydra's basic sweeper cannot express. So a design is written
+to ``<folder>/design.csv``, one row of values per point, and the sweep is an ordinary
+Hydra multirun over ``run.point=0..n-1`` x ``seed=...`` (``sim.launch.run_design``):
+each job reads its row here (``design_values``) and applies it before the config is
+validated. Each run lands in ``<folder>/runs/<policy>/p<point>/s<seed>``.
 """
 
 from __future__ import annotations
@@ -15,20 +13,17 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
-import sys
-import time
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import yaml
 
-from sim.config import ConfigError, SimConfig, validate
+from sim.config import ConfigError, SimConfig
 from sim.output import write_text_atomically
 
 DESIGN = "design.csv"
-MANIFEST = "design.yaml"
+DESIGN_MANIFEST = "design.yaml"
 
 
 def schema_default(key: str) -> Any:
@@ -106,83 +101,6 @@ def write_design(folder: Path, design: pd.DataFrame) -> None:
         if isinstance(schema_default(str(key)), list):
             table[key] = [json.dumps(list(v)) for v in table[key]]
     write_text_atomically(folder / DESIGN, table.to_csv(index=False))
-
-
-def run_design(
-    folder: Path,
-    design: pd.DataFrame,
-    seeds: Sequence[int],
-    fixed: Sequence[str] = (),
-    policies: Sequence[str] = ("baseline",),
-    launcher: str = "joblib",
-    jobs: int = -1,
-    purpose: str = "",
-) -> pd.DataFrame:
-    """Run every row of ``design`` under every policy and seed; return one row per run.
-
-    ``fixed`` are Hydra overrides shared by every run (world size, horizon). Runs already
-    complete in ``folder`` are not redone, so a killed design sweep resumes where it was.
-    """
-    from omegaconf import OmegaConf
-    from omegaconf.errors import OmegaConfBaseException
-
-    from sim.cli import compose_config, explain
-
-    folder.mkdir(parents=True, exist_ok=True)
-    write_design(folder, design)
-    fixed = [*fixed, "run.figures=false", "run.progress=false"]
-    # Check every row under every policy before anything is dispatched: a bad design is
-    # one clear error, not a sweep of recorded failures. Hydra composes each policy once;
-    # the rows are then applied to that typed config, which is ~50x faster than composing
-    # per row (a 192-point design took minutes the other way).
-    for policy in policies:
-        base = OmegaConf.structured(compose_config([*fixed, f"policy={policy}"]))
-        for point in range(len(design)):
-            values = design_values(folder, point)
-            candidate = base.copy()
-            try:
-                for key, value in values.items():
-                    OmegaConf.update(candidate, key, value, merge=False)
-                config = OmegaConf.to_object(candidate)
-                assert isinstance(config, SimConfig)
-                validate(config)
-            except (ConfigError, OmegaConfBaseException) as exc:
-                raise ConfigError(f"design row {point} ({policy}): {explain(exc)}") from exc
-    manifest = {
-        "purpose": purpose,
-        "points": len(design),
-        "policies": list(policies),
-        "seeds": [int(s) for s in seeds],
-        "fixed_overrides": list(fixed),
-        "cells": len(design) * len(policies) * len(seeds),
-        "started_unix": time.time(),
-    }
-    write_text_atomically(folder / MANIFEST, yaml.safe_dump(manifest, sort_keys=False))
-    argv = [
-        "-m",
-        *fixed,
-        f"policy={','.join(policies)}",
-        f"run.point={','.join(str(p) for p in range(len(design)))}",
-        f"seed={','.join(str(s) for s in seeds)}",
-        f"hydra.sweep.dir={folder}",
-        "hydra.sweep.subdir=.",
-    ]
-    if launcher != "basic":
-        argv.append(f"hydra/launcher={launcher}")
-    if launcher == "joblib":
-        argv.append(f"hydra.launcher.n_jobs={jobs}")
-    from sim.app import hydra_main
-
-    saved = sys.argv
-    sys.argv = ["sim design", *argv]
-    try:
-        hydra_main()
-    except SystemExit as exc:
-        if exc.code not in (0, None):
-            raise
-    finally:
-        sys.argv = saved
-    return read_runs(folder)
 
 
 def as_overrides(values: dict[str, Any]) -> list[str]:
