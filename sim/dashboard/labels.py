@@ -2,14 +2,17 @@
 
 Students read "customers kept per year", not ``customer_retention_annualised``. The
 tables are keyed by the model's own column and config names, so the CSV files keep the
-theory's vocabulary while the screen speaks plainly. They are the dashboard's copy of the
-KPI vocabulary until the project's KPI registry (``sim.kpis``) lands; then ``metric``
-reads from it and this table shrinks to the dashboard's extra words.
+theory's vocabulary while the screen speaks plainly. A weekly metric that is also a KPI
+of the project's registry (``sim.kpis``) takes its words and unit from there; this module
+adds only the words of the weekly columns, ledger columns and policies it lacks.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from sim.kpis import KPI
+from sim.metrics import WEEKLY_METRICS
 
 __all__ = [
     "GROUP_TITLES",
@@ -48,16 +51,14 @@ class Label:
 
 MONEY = "money"
 
-# Weekly metrics (``sim.metrics.WEEKLY_METRICS``) and ledger columns the dashboard shows.
+# Weekly metrics (``sim.metrics.WEEKLY_METRICS``) and ledger columns the dashboard shows
+# that are not KPIs of ``sim.kpis``.
 METRICS: dict[str, Label] = {
     "week": Label("week", "as in weekly.csv"),
-    "employee_satisfaction": Label("employee satisfaction", "0 to 1"),
     "service_quality": Label("service quality", "0 to 1"),
-    "customer_satisfaction": Label("customer satisfaction", "0 to 1"),
     "customer_retention_annualised": Label("customers kept per year", "%"),
     "profit": Label("profit per week", MONEY),
     "revenue": Label("revenue per week", MONEY),
-    "cumulative_profit": Label("profit so far", MONEY),
     "customers_focal": Label("your customers", "people"),
     "customers_rivals": Label("rivals' customers", "people"),
     "prospects": Label("people buying from nobody", "people"),
@@ -65,7 +66,6 @@ METRICS: dict[str, Label] = {
     "hires": Label("hires", "people"),
     "quits": Label("quits", "people"),
     "layoffs": Label("layoffs", "people"),
-    "nps": Label("net promoter score", "-100 to 100"),
     "lifetime_profit": Label("profit from each customer so far", MONEY),
 }
 
@@ -150,11 +150,16 @@ def unit_words(unit: str) -> str:
 
 
 def metric(column: str) -> Label:
-    """The label of a metric column (its own name, spaced, when it has none).
+    """The label of a metric column: the KPI registry's words, ours, or its name spaced.
 
-    >>> metric("customers_focal").text, metric("defections_to_none").text
-    ('your customers', 'defections to none')
+    >>> metric("customers_focal").text, metric("cumulative_profit")
+    ('your customers', Label(text='cumulative profit', unit='money'))
+    >>> metric("defections_to_none").text
+    'defections to none'
     """
+    kpi = KPI.get(column)
+    if kpi is not None and column in WEEKLY_METRICS:  # the same quantity, week by week
+        return Label(kpi.phrase, kpi.unit)
     return METRICS.get(column, Label(column.replace("_", " ")))
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "decisions_html",
     "decisions_in_words",
     "fmt",
+    "round_column_words",
     "rounds_html",
 ]
 
@@ -31,14 +32,17 @@ ROUND_COLUMNS = (
     "employee_satisfaction",
     "employee_headcount",
 )
-_SHORT = {
-    "profit": "profit in the round",
-    "cumulative_profit": "profit so far",
-    "customers_focal": "customers",
-    "customer_satisfaction": "customer satisfaction",
-    "employee_satisfaction": "employee satisfaction",
-    "employee_headcount": "employees",
-}
+# A round sums its weeks' profit; the other columns are the metrics' own words.
+ROUND_WORDS = {"profit": "profit in the round"}
+
+
+def round_column_words(column: str) -> str:
+    """How the rounds tables head a result column.
+
+    >>> round_column_words("profit"), round_column_words("customers_focal")
+    ('profit in the round', 'your customers')
+    """
+    return ROUND_WORDS.get(column, labels.metric(column).text)
 
 
 def fmt(value: Any) -> str:
@@ -81,7 +85,7 @@ def rounds_html(
         latest_first: Newest round on top, where the eye is after a step.
     """
     head1 = "<th rowspan=2>round</th><th rowspan=2>decisions at its start</th>" + "".join(
-        f"<th colspan=2>{html.escape(_SHORT[c])}</th>" for c in ROUND_COLUMNS
+        f"<th colspan=2>{html.escape(round_column_words(c))}</th>" for c in ROUND_COLUMNS
     )
     head2 = "".join("<th>you</th><th class='spc-twin'>twin</th>" for _ in ROUND_COLUMNS)
     body = []

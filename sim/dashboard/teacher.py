@@ -28,7 +28,7 @@ from sim.dashboard.controls import NO_SCENARIO
 from sim.dashboard.entries import MAX_SEED, Limits, world_limits
 from sim.dashboard.fields import NumberEntry
 from sim.dashboard.livechart import LiveChart
-from sim.dashboard.tables import decisions_in_words, fmt
+from sim.dashboard.tables import decisions_in_words, fmt, round_column_words
 from sim.dashboard.ui import component, html_block, solara, use_poll
 
 __all__ = [
@@ -45,14 +45,17 @@ __all__ = [
 REFRESH_S = 2.0
 DEBRIEF_HEIGHT = 300
 
-# Results a debrief compares, as differences from each group's twin: (column, words, axis).
+# Results a debrief compares, as differences from each group's twin: (words, axis).
 DEBRIEF_METRICS: dict[str, tuple[str, str]] = {
-    "cumulative_profit": ("profit so far, minus the twin's", MONEY),
-    "customers_focal": ("customers, minus the twin's", NUMBER),
-    "customer_satisfaction": ("customer satisfaction, minus the twin's", NUMBER),
-    "employee_satisfaction": ("employee satisfaction, minus the twin's", NUMBER),
-    "employee_headcount": ("employees, minus the twin's", NUMBER),
-    "profit": ("profit in the round, minus the twin's", MONEY),
+    column: (f"{round_column_words(column)}, minus the twin's", axis)
+    for column, axis in (
+        ("cumulative_profit", MONEY),
+        ("customers_focal", NUMBER),
+        ("customer_satisfaction", NUMBER),
+        ("employee_satisfaction", NUMBER),
+        ("employee_headcount", NUMBER),
+        ("profit", MONEY),
+    )
 }
 
 
