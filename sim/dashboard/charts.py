@@ -103,7 +103,7 @@ def _you_and_twin(column: str, **kw: Any) -> tuple[Line, Line]:
 
 def _title(column: str, extra: str = "") -> str:
     label = labels.metric(column)
-    return f"{label.text}{extra} ({label.unit})" if label.unit else label.text + extra
+    return labels.Label(label.text + extra, label.unit).with_unit
 
 
 _AVG = f", {SMOOTHING_WEEKS}-week average"

@@ -78,7 +78,8 @@ CSS = """
 .spc-downloads .v-btn { font-size: 12px; }
 .spc-tabs { flex-wrap: wrap; height: auto !important; }
 .spc-tabs .v-btn { font-size: 12px; text-transform: none; height: 28px !important; }
-.spc-form { max-width: 520px; }
+.spc-form { max-width: 520px; margin: 12px; display: flex; flex-direction: column;
+  gap: 10px; }
 .spc-code { font-size: 18px; letter-spacing: 2px; }
 .v-expansion-panel-header { min-height: 36px !important; padding: 6px 10px; }
 .v-expansion-panel-content__wrap { padding: 0 8px 6px 8px; }
@@ -186,6 +187,9 @@ def JoinClass(problem: str = "") -> None:
                 "or play on your own (no class)",
                 on_click=lambda: router.push("/?solo=1"),
                 text=True,
+            )
+            html_block(
+                "<p class='spc-help'>Teachers: open <a href='teacher'>the teacher view</a>.</p>"
             )
 
 

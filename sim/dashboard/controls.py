@@ -18,6 +18,7 @@ from sim.config import POLICY_GROUPS, MarketConfig, SimConfig, WorkforceConfig
 __all__ = [
     "DASHBOARD_SCALE",
     "NO_SCENARIO",
+    "SCENARIO_WORDS",
     "Control",
     "ControlKind",
     "control_for",
@@ -34,6 +35,7 @@ __all__ = [
 # so that thirty sessions share a 2-core server; the size fields still reach beyond it.
 DASHBOARD_SCALE = 0.3
 NO_SCENARIO = "(none: schema defaults)"
+SCENARIO_WORDS = {NO_SCENARIO: "none: the standard world"}  # as pickers show the choice
 
 
 class ControlKind(enum.Enum):

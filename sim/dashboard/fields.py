@@ -69,6 +69,7 @@ def NumberEntry(
     slider: bool = True,
     suffix: str = "",
     show_label: bool = False,
+    title: str = "",
 ) -> None:
     """A number field (and a slider when the range is closed), checked as typed.
 
@@ -76,6 +77,7 @@ def NumberEntry(
     counts differently (weeks). A bad entry keeps its text and shows ``error`` or its
     own message; the value stays what it was. The label names the field for screen
     readers (and tests); it is shown only with ``show_label``, where no title is above.
+    ``title``, if given, is shown above the field.
     """
     text, set_text = solara.use_state(entry_text(value, control))
     message, set_message = solara.use_state("")
@@ -113,6 +115,8 @@ def NumberEntry(
 
     shown = message or error
     with solara.Div(classes=["spc-entry-wrap"]):
+        if title:
+            solara.Text(title, classes=["spc-field-title"])
         with solara.Row(classes=["spc-entry"], gap="6px", style={"align-items": "center"}):
             if slider and limits.lo is not None and limits.hi is not None:
                 lo, hi = limits.lo, limits.hi

@@ -45,8 +45,16 @@ class Label:
 
     @property
     def with_unit(self) -> str:
-        """``text (unit)``, or the text alone."""
-        return f"{self.text} ({self.unit})" if self.unit else self.text
+        """``text (unit)``, or the text alone; a unit repeating the text's noun drops it.
+
+        >>> Label("employee satisfaction", "satisfaction, 0-1").with_unit
+        'employee satisfaction (0-1)'
+        """
+        if not self.unit:
+            return self.text
+        head, _, rest = self.unit.partition(", ")
+        unit = rest if rest and head in self.text.split() else self.unit
+        return f"{self.text} ({unit})"
 
 
 MONEY = "money"

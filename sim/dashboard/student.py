@@ -21,6 +21,7 @@ from sim.dashboard.charts import CHARTS, chart_data, decision_text
 from sim.dashboard.classroom import ClassRoom, ClassroomError, ClassState, GroupRecord
 from sim.dashboard.controls import (
     NO_SCENARIO,
+    SCENARIO_WORDS,
     Control,
     current_policy,
     pending_changes,
@@ -52,7 +53,6 @@ CHAIN_HEIGHT = 392
 SIDE_CHART_HEIGHT = 352
 POLICY_CONTROLS = policy_controls()
 CUSTOMER_CHARTS = ("whale", "tiers")  # drawn from the customer ledgers
-SCENARIO_WORDS = {NO_SCENARIO: "none: the standard world"}
 
 
 WORLD_DEFAULTS = world_defaults()
@@ -481,6 +481,7 @@ def WorldPanel(
                 refuse(name),
                 bad.value.get(name, ""),
                 suffix="people",
+                title=title,
             )
             pending_note(name)
         NumberEntry(
@@ -491,6 +492,7 @@ def WorldPanel(
             refuse("seed"),
             bad.value.get("seed", ""),
             slider=False,
+            title="seed (one per group)",
         )
         pending_note("seed")
         if not model.value.classroom:

@@ -24,7 +24,7 @@ from sim.dashboard.classroom import (
     GroupRecord,
     classes_dir,
 )
-from sim.dashboard.controls import NO_SCENARIO
+from sim.dashboard.controls import NO_SCENARIO, SCENARIO_WORDS
 from sim.dashboard.entries import MAX_SEED, Limits, world_limits
 from sim.dashboard.fields import NumberEntry
 from sim.dashboard.livechart import LiveChart
@@ -186,7 +186,7 @@ def ClassBoard(room: ClassRoom) -> None:
                 classes=["spc-close-round"],
             )
         with solara.Div(classes=["spc-main"]):
-            scenario = s.scenario_name if s.scenario_name != NO_SCENARIO else "the standard world"
+            scenario = SCENARIO_WORDS.get(s.scenario_name, s.scenario_name)
             seeds = (
                 f"each group its own seed from {s.first_seed}"
                 if s.seed_per_group
@@ -287,7 +287,14 @@ def OpenClass(scenarios: list[str]) -> None:
                 "class code (optional)", value=code, dense=True, continuous_update=True
             )
             names = [NO_SCENARIO, *scenarios]
-            solara.Select("scenario", values=names, value=scenario, dense=True)
+            words = [SCENARIO_WORDS.get(n, n) for n in names]
+            solara.Select(
+                "scenario (starting world)",
+                values=words,
+                value=words[names.index(scenario.value)],
+                on_value=lambda w: scenario.set(names[words.index(w)]),
+                dense=True,
+            )
             for name, title in (
                 ("n_customers", "people in the market"),
                 ("n_employees", "employees"),
@@ -300,6 +307,7 @@ def OpenClass(scenarios: list[str]) -> None:
                     refuse(name),
                     bad.value.get(name, ""),
                     suffix="people",
+                    title=title,
                 )
             NumberEntry(
                 "first seed",
@@ -309,6 +317,7 @@ def OpenClass(scenarios: list[str]) -> None:
                 refuse("first_seed"),
                 bad.value.get("first_seed", ""),
                 slider=False,
+                title="seed of the first group",
             )
             solara.Checkbox(
                 label="each group its own seed (first seed, +1, +2, ...)",
