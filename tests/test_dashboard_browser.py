@@ -106,7 +106,6 @@ def class_played(server, browser, record, shots):
         ".filter(th => th.innerText.includes(n + ' rounds')).length === 2",
         arg=ROUNDS,
     )
-    red.screenshot(path=str(shots / "classroom_group.png"))
     teacher.screenshot(path=str(shots / "teacher_view.png"))
     yield teacher, students
     for page in (teacher, *students.values()):
@@ -168,7 +167,7 @@ def test_a_reload_and_a_server_restart_keep_the_rounds(class_played, server, bro
             page.context.close()
 
 
-def test_bad_entries_get_field_messages_and_good_ones_still_apply(server, browser, record):
+def test_bad_entries_get_field_messages_and_good_ones_still_apply(server, browser, record, shots):
     page = new_page(browser, server + "?solo=1", record["errors"], record["requests"])
     try:
         messages = {bad: type_entry(page, "Pay and perks", PERKS, bad) for bad in BAD_ENTRIES}
@@ -183,6 +182,7 @@ def test_bad_entries_get_field_messages_and_good_ones_still_apply(server, browse
         decisions.filter(has_text="pay above the market wage 0.1").wait_for()
         assert "perks" not in decisions.inner_text()
         assert field_message(page, PERKS)  # still flagged until corrected
+        page.screenshot(path=str(shots / "dashboard_entries.png"))
         # Corrected, it applies too; 1,000 never became 1.
         assert type_entry(page, "Pay and perks", PERKS, "1000") == ""
         apply(page)

@@ -186,7 +186,7 @@ def ClassBoard(room: ClassRoom) -> None:
                 classes=["spc-close-round"],
             )
         with solara.Div(classes=["spc-main"]):
-            scenario = SCENARIO_WORDS.get(s.scenario_name, s.scenario_name)
+            scenario = "the standard world" if s.scenario_name == NO_SCENARIO else s.scenario_name
             seeds = (
                 f"each group its own seed from {s.first_seed}"
                 if s.seed_per_group
