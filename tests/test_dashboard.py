@@ -657,3 +657,49 @@ def test_bench_reports_weeks_per_second_the_page_really_reached():
     assert rounds["weeks_per_step"] == 13
     # Two rounds: 26 weeks in the time of two steps.
     assert rounds["weeks_per_s"] == pytest.approx(26 / (2 * rounds["ms_per_step"] / 1000))
+
+
+def _screen(model):
+    """The student screen of ``model`` rendered in-process (no class)."""
+    from sim.dashboard import app
+    from sim.dashboard.student import StudentScreen
+
+    @solara.component
+    def Screen():
+        StudentScreen(solara.use_reactive(model), solara.use_reactive(None), [])
+
+    _, rc = solara.render(
+        solara.RoutingProvider(
+            children=[app.Layout(children=[Screen()])], routes=app.routes, pathname="/?solo=1"
+        ),
+        handle_error=False,
+    )
+    return rc
+
+
+def test_the_end_of_the_run_says_so_and_stops_the_buttons(tmp_path, monkeypatch):
+    (tmp_path / "short.yaml").write_text("world: [run=smoke]\n")
+    monkeypatch.setattr(session, "find_scenarios", lambda: scenarios.find_scenarios(tmp_path))
+    rc = _screen(DashboardModel(scenario_name="short", classroom=True, **SMALL))
+    for _ in range(2):
+        rc.find(v.Btn, class_="spc-step").widget.click()
+    assert "week 26 of 26" in _status(rc)
+    ended = rc.find(ipyvue.Html, class_="spc-end").widget.children[0]
+    assert "reached its end (week 26)" in str(ended)
+    assert rc.find(v.Btn, class_="spc-step").widget.disabled
+    assert rc.find(v.Btn, class_="spc-play").widget.disabled
+
+
+def test_plan_a_layoff_shows_its_week_as_weekly_csv_counts_it():
+    model = DashboardModel(weeks_per_step=13, **SMALL)
+    rc = _screen(model)
+    rc.find(v.Btn, class_="spc-step").widget.click()
+    _open(rc, "Staffing")
+    _button(rc, "Plan a layoff for next week").click()
+    assert _field(rc, "layoff in week").v_model == "14"  # weekly.csv's row 14
+    _button(rc, "Apply from week 14").click()
+    assert model.policy.staffing.layoff_week == 13  # the model's week index
+    model.step()
+    weekly = model.snapshot().weekly
+    assert weekly.loc[weekly["week"] == 14, "layoffs"].iloc[0] > 0
+    assert weekly.loc[weekly["week"] != 14, "layoffs"].sum() == 0

@@ -242,16 +242,25 @@ def test_a_780_px_window_shows_every_control(server, browser, record):
         page.context.close()
 
 
-def test_two_solo_sessions_have_independent_models(server, browser):
-    first = new_page(browser, server + "?solo=1")
-    second = new_page(browser, server + "?solo=1")
+def test_play_and_pause_in_one_session_leave_another_alone(server, browser, record):
+    kw = {"errors": record["errors"], "requests": record["requests"]}
+    first = new_page(browser, server + "?solo=1", **kw)
+    second = new_page(browser, server + "?solo=1", **kw)
     try:
-        first.locator(".spc-step").click()
-        first.locator(".spc-status").filter(has_text="week 1 of").wait_for()
+        first.locator(".spc-play").click()
+        first.wait_for_function(
+            "() => /\\bweek ([4-9]|\\d\\d+) of /.test("
+            "document.querySelector('.spc-status').innerText)"
+        )
+        first.locator(".spc-pause").click()
+        first.locator(".spc-play").wait_for()
+        paused = week_of(first)
+        first.wait_for_timeout(1000)
+        assert week_of(first) == paused >= 4
         assert week_of(second) == 0
         second.locator(".spc-step").click()
         second.locator(".spc-status").filter(has_text="week 1 of").wait_for()
-        assert week_of(first) == 1
+        assert week_of(first) == paused
     finally:
         first.context.close()
         second.context.close()
