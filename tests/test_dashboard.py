@@ -703,3 +703,16 @@ def test_plan_a_layoff_shows_its_week_as_weekly_csv_counts_it():
     weekly = model.snapshot().weekly
     assert weekly.loc[weekly["week"] == 14, "layoffs"].iloc[0] > 0
     assert weekly.loc[weekly["week"] != 14, "layoffs"].sum() == 0
+
+
+def test_source_codes_sit_under_sources_not_in_the_tooltips(pages):
+    from sim.dashboard.fields import field_help
+
+    world = SimConfig()
+    for group in controls.policy_controls().values():
+        for c in group:
+            assert "SF" not in field_help(c, limits_of(c, world)), c.key
+    rc = _render(pages, "/?solo=1")
+    assert "SF22" not in _html(rc)
+    _button(rc, "sources").click()
+    assert "<td>perks per employee</td><td>SF22</td>" in _html(rc)
