@@ -20,9 +20,16 @@ __all__ = ["browser_weeks_per_second", "main", "server_weeks_per_second"]
 
 
 def server_weeks_per_second(
-    classroom: bool, steps: int, n_customers: int = 3000, n_employees: int = 30
+    classroom: bool,
+    steps: int,
+    n_customers: int = 3000,
+    n_employees: int = 30,
+    from_week: int = 0,
 ) -> dict[str, float]:
     """Step the rendered student page ``steps`` times; weeks per second, with and without UI.
+
+    ``from_week``: weeks played before the page is drawn (late in a run every chart has
+    more rows).
 
     Returns:
         ``weeks_per_step``, ``weeks_per_s`` (page), ``model_weeks_per_s`` (the model
@@ -39,7 +46,11 @@ def server_weeks_per_second(
     v: Any = ipyvuetify  # untyped: its widget classes are generated at import
 
     def new_model() -> DashboardModel:
-        return DashboardModel(classroom=classroom, n_customers=n_customers, n_employees=n_employees)
+        model = DashboardModel(
+            classroom=classroom, n_customers=n_customers, n_employees=n_employees
+        )
+        model.advance(from_week)
+        return model
 
     @component
     def Screen() -> None:
@@ -65,7 +76,7 @@ def server_weeks_per_second(
         # The button's label follows the round; click the widget, not the label.
         rc.find(v.Btn, class_="spc-step").widget.click()
     page_s = time.perf_counter() - started
-    weeks = week_shown()  # what the page says it reached, not what it was asked
+    weeks = week_shown() - from_week  # what the page says it reached, not what it was asked
     rc.close()
 
     started = time.perf_counter()
@@ -75,7 +86,7 @@ def server_weeks_per_second(
     return {
         "weeks_per_step": float(per_step),
         "weeks_per_s": weeks / page_s,
-        "model_weeks_per_s": model.week / model_s,
+        "model_weeks_per_s": (model.week - from_week) / model_s,
         "ms_per_step": 1000.0 * page_s / steps,
     }
 
@@ -127,6 +138,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("| mode | weeks a step | ms a step | weeks/s (page) | weeks/s (model alone) |")
     print("|---|---|---|---|---|")
     print(_row("explore", server_weeks_per_second(False, args.steps)))
+    late = server_weeks_per_second(False, args.steps, from_week=400)
+    print(_row("explore, from week 400", late))
     print(_row("classroom (+ twin)", server_weeks_per_second(True, max(8, args.steps // 8))))
     if args.browser:
         print(f"\nend to end (server + Chromium on this machine, Play for {args.seconds:g} s):\n")
