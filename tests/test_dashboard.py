@@ -46,7 +46,10 @@ SMALL = {"n_customers": 600, "n_employees": 6}
 
 
 def test_module_doctests():
-    for module in (controls, session, lessons, entries, labels, charts, tables, classroom):
+    from sim.dashboard import student
+
+    modules = (controls, session, lessons, entries, labels, charts, tables, classroom, student)
+    for module in modules:
         result = doctest.testmod(module)
         assert result.failed == 0, module.__name__
 

@@ -4,7 +4,8 @@
 page rendered with ``solara.render`` and stepped as Play steps it (model step, snapshot,
 chart rows and the page's re-render), for one week per step and in classroom rounds.
 ``--browser`` also measures end to end: a real server and Debian's Chromium, each of
-``--sessions`` pages pressing Play at once, the week reached after ``--seconds``.
+``--sessions`` pages pressing Play at once, the week reached after ``--seconds`` and
+how often the page was redrawn (on a busy machine one redraw covers several weeks).
 A measurement, not a test: machines differ, so nothing here passes or fails.
 """
 
@@ -91,8 +92,16 @@ def server_weeks_per_second(
     }
 
 
-def browser_weeks_per_second(sessions: int, seconds: float) -> list[float]:
-    """Each of ``sessions`` Chromium pages presses Play; weeks per second each reached."""
+# Counts the run bar's redraws (each changes its status line) from the page's side.
+COUNT_REDRAWS = """() => {
+  window.spcRedraws = 0;
+  new MutationObserver(() => window.spcRedraws++).observe(
+    document.querySelector('.spc-status'), {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def browser_weeks_per_second(sessions: int, seconds: float) -> list[tuple[float, float]]:
+    """Each of ``sessions`` Chromium pages presses Play: (weeks, redraws) a second each."""
     from playwright.sync_api import sync_playwright
 
     from sim.dashboard.screenshots import launch, new_page, serve, week_of
@@ -105,12 +114,15 @@ def browser_weeks_per_second(sessions: int, seconds: float) -> list[float]:
                 page.locator(".spc-chart-chain canvas").first.wait_for()
             starts = []
             for page in pages:
+                page.evaluate(COUNT_REDRAWS)
                 page.locator(".spc-play").click()
                 starts.append((time.perf_counter(), week_of(page)))
             time.sleep(seconds)
             rates = []
             for page, (t0, w0) in zip(pages, starts, strict=True):
-                rates.append((week_of(page) - w0) / (time.perf_counter() - t0))
+                elapsed = time.perf_counter() - t0
+                redraws = float(page.evaluate("() => window.spcRedraws"))
+                rates.append(((week_of(page) - w0) / elapsed, redraws / elapsed))
             for page in pages:
                 page.locator(".spc-pause").click()
         finally:
@@ -143,11 +155,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(_row("classroom (+ twin)", server_weeks_per_second(True, max(8, args.steps // 8))))
     if args.browser:
         print(f"\nend to end (server + Chromium on this machine, Play for {args.seconds:g} s):\n")
-        print("| sessions playing at once | weeks/s each |")
-        print("|---|---|")
+        print("| sessions playing at once | weeks/s each | redraws/s each |")
+        print("|---|---|---|")
         for n in args.sessions:
             rates = browser_weeks_per_second(n, args.seconds)
-            print(f"| {n} | {', '.join(f'{r:.1f}' for r in rates)} |")
+            weeks = ", ".join(f"{w:.1f}" for w, _ in rates)
+            redraws = ", ".join(f"{r:.1f}" for _, r in rates)
+            print(f"| {n} | {weeks} | {redraws} |")
 
 
 if __name__ == "__main__":

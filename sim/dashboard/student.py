@@ -9,6 +9,7 @@ session's ``DashboardModel``; every label is plain language (``sim.dashboard.lab
 from __future__ import annotations
 
 import dataclasses
+import math
 import threading
 import time
 from collections.abc import Callable
@@ -37,6 +38,7 @@ from sim.dashboard.ui import component, html_block, solara, use_bump, use_poll
 
 __all__ = [
     "PLAY_INTERVAL_S",
+    "PLAY_WEEKS_PER_S",
     "WORLD_DEFAULTS",
     "GroupLink",
     "PolicyPanel",
@@ -44,11 +46,16 @@ __all__ = [
     "SourcesPanel",
     "StudentScreen",
     "WorldPanel",
+    "play_weeks",
     "world_model",
 ]
 
 # Pause between two steps of Play: short, because a step's redraw is only new rows.
 PLAY_INTERVAL_S = 0.05
+# Play's pace: a redraw covers more than one week when the machine cannot redraw this
+# often (many students on two cores). At 10 weeks a second a year goes by in five
+# seconds; 12 leaves a margin.
+PLAY_WEEKS_PER_S = 12.0
 CHAIN_HEIGHT = 392
 SIDE_CHART_HEIGHT = 352
 POLICY_CONTROLS = policy_controls()
@@ -205,6 +212,20 @@ def _play_round(
     bump()
 
 
+def play_weeks(weeks_per_step: int, last_tick_s: float) -> int:
+    """Weeks the next redraw of Play covers: the chosen step, or more on a busy machine.
+
+    A redraw costs far more than a week of the model, so when the last step and redraw
+    took longer than ``1 / PLAY_WEEKS_PER_S`` per week, the next one covers as many
+    weeks as keep Play at ``PLAY_WEEKS_PER_S`` (every week still reaches the charts).
+
+    >>> play_weeks(1, 0.05), play_weeks(1, 0.25), play_weeks(4, 0.05), play_weeks(1, 9.0)
+    (1, 3, 4, 13)
+    """
+    needed = math.ceil(PLAY_WEEKS_PER_S * last_tick_s - 1e-9)
+    return max(weeks_per_step, min(WEEKS_PER_ROUND, needed))
+
+
 def use_play(
     model: solara.Reactive[DashboardModel],
     version: solara.Reactive[int],
@@ -214,15 +235,17 @@ def use_play(
     bump = use_bump(version)
 
     def play(cancel: threading.Event) -> None:
+        last_tick = PLAY_INTERVAL_S
         while playing.value and not cancel.is_set():
             m = model.value
             if not m.running:
                 playing.set(False)
                 return
             started = time.perf_counter()
-            m.step()
+            m.advance(play_weeks(m.weeks_per_step, last_tick))
             bump()
             cancel.wait(max(0.0, PLAY_INTERVAL_S - (time.perf_counter() - started)))
+            last_tick = time.perf_counter() - started
 
     # Not intrusive: a week is never interrupted half-way.
     solara.use_thread(play, dependencies=[playing.value, model.value], intrusive_cancel=False)
