@@ -421,22 +421,28 @@ def test_every_chart_is_data_for_the_browser(classroom_mode):
     snap = model.snapshot(customers=True)
     for name in charts.CHARTS:
         chart = charts.chart_data(name, snap, 300)
-        names = [s["name"] for s in chart.option["series"]]
+        names = [s["name"] for s in chart.option["series"] if "name" in s]
         assert (labels.TWIN in " ".join(names)) is classroom_mode or name == "customers", name
-        width = 1 + len(chart.option["series"])
+        width = 1 + len(names)
         assert all(len(row) == width for row in chart.rows), name
         assert not any("_" in n for n in names), names
     chain = charts.chart_data("chain", snap, 400)
     assert len(chain.rows) == 26
     assert [r[0] for r in chain.rows] == list(range(1, 27))  # weeks as weekly.csv counts
-    marks = chain.option["series"][0]["markLine"]["data"]
-    assert marks == [
-        {
-            "xAxis": 13.5,
-            "name": "from week 14: perks per employee 50",
-            "label": {"show": True, "formatter": "from week 14: perks per employee 50"},
-        }
-    ]
+    # Each panel's line at the decision; its label once, in the band above the panels.
+    text = "from week 14: perks per employee 50"
+    marked = [s for s in chain.option["series"] if "markLine" in s]
+    assert len(marked) == len(charts.CHAIN) + 1
+    for s in marked[:-1]:
+        assert s["markLine"]["data"] == [
+            {"xAxis": 13.5, "name": text, "label": {"show": False, "formatter": text}}
+        ]
+    assert marked[-1]["markLine"]["data"][0]["label"] == {
+        "show": True,
+        "formatter": text,
+        "align": "right",  # week 14 of a 26-week axis: the label ends at its line
+    }
+    assert marked[-1]["data"] == []
 
 
 def test_charts_of_an_empty_run():

@@ -162,28 +162,50 @@ def decision_text(change: dict[str, Any]) -> str:
     return "; ".join(parts)
 
 
-def _decision_marks(snap: Snapshot, with_labels: bool) -> dict[str, Any]:
-    """Dashed lines where decisions took effect, labelled with what changed."""
+# Decision labels: at most this many characters, each about this wide (10 px text), on a
+# week axis at least this wide (a chart beside the sidebar on a 1366-px laptop).
+LABEL_CHARS = 40
+LABEL_CHAR_PX = 5.6
+LABEL_AXIS_PX = 420.0
+
+
+def _decision_marks(snap: Snapshot, x_max: float | None) -> dict[str, Any]:
+    """Dashed lines where decisions took effect, each named with what changed.
+
+    Args:
+        snap: The session's snapshot.
+        x_max: The week axis' end, to label the lines (horizontally, above them, the
+            latest decisions first, leaving out a label that would overlap a later one);
+            None: no labels (hovering a line shows its name).
+    """
     by_week: dict[int, list[str]] = {}
     for week, change in snap.policy_log:
         by_week.setdefault(week, []).append(decision_text(change))
-    data = []
-    for week, texts in sorted(by_week.items()):
+    data: list[dict[str, Any]] = []
+    taken: list[tuple[float, float]] = []  # labelled stretches of the axis, in weeks
+    for week, texts in sorted(by_week.items(), reverse=True):
         text = f"from week {week + 1}: " + "; ".join(texts)
-        data.append(
-            {
-                "xAxis": week + 0.5,  # between the last week before and the first after
-                "name": text,
-                "label": {"show": with_labels, "formatter": text[:60]},
-            }
-        )
+        short = text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1] + "…"
+        at = week + 0.5  # between the last week before and the first after
+        label: dict[str, Any] = {"show": False, "formatter": short}
+        if x_max is not None:
+            span = len(short) * LABEL_CHAR_PX / LABEL_AXIS_PX * x_max
+            # A label starts at its line, or in the right half ends there: on the chart.
+            right = at > x_max / 2
+            stretch = (at - span, at) if right else (at, at + span)
+            if all(stretch[1] < lo or stretch[0] > hi for lo, hi in taken):
+                taken.append(stretch)
+                label["show"] = True
+                if right:
+                    label["align"] = "right"
+        data.append({"xAxis": at, "name": text, "label": label})
     return {
         "silent": False,
         "symbol": "none",
         "lineStyle": {"type": "dashed", "color": MARK_COLOR, "width": 1},
-        "label": {"position": "insideEndTop", "fontSize": 10, "color": "#444"},
+        "label": {"position": "end", "align": "left", "fontSize": 10, "color": "#444"},
         "tooltip": {"show": True},
-        "data": data,
+        "data": data[::-1],
     }
 
 
@@ -197,7 +219,9 @@ def _series_option(
 ) -> tuple[Option, list[Line]]:
     """The option of a stacked time-series chart, and its lines in column order."""
     classroom = snap.classroom
-    top, gap, bottom, title_h = 34, 16, 24, 14
+    # Legend, then a band where decision lines are labelled, then the panels.
+    legend_h, band_h, gap, bottom, title_h = 18, 18, 16, 24, 14
+    top = legend_h + band_h
     plot_h = (height - top - bottom - (len(panels) - 1) * gap - len(panels) * title_h) / len(panels)
     grids, x_axes, y_axes, titles, series = [], [], [], [], []
     lines: list[Line] = []
@@ -263,9 +287,26 @@ def _series_option(
                 "encode": {"x": 0, "y": len(lines)},
             }
             if not marked and snap.policy_log:
-                s["markLine"] = _decision_marks(snap, with_labels=i == 0)
+                s["markLine"] = _decision_marks(snap, x_max=None)
                 marked = True
             series.append(s)
+    names = list(dict.fromkeys(s["name"] for s in series))
+    if snap.policy_log:
+        # An empty, axis-less grid as wide as the panels, just above them: its marks'
+        # labels sit in the band, level and readable, whatever the panels' heights.
+        band = len(panels)
+        grids.append({"left": 52, "right": 14, "top": top - 2, "height": 1})
+        x_axes.append({"type": "value", "gridIndex": band, "min": 0, "max": x_max, "show": False})
+        y_axes.append({"type": "value", "gridIndex": band, "show": False})
+        series.append(
+            {
+                "type": "line",
+                "xAxisIndex": band,
+                "yAxisIndex": band,
+                "data": [],
+                "markLine": _decision_marks(snap, x_max=x_max),
+            }
+        )
     option: Option = {
         "animation": False,
         "grid": grids,
@@ -273,7 +314,13 @@ def _series_option(
         "xAxis": x_axes,
         "yAxis": y_axes,
         "series": series,
-        "legend": {"top": 0, "left": 44, "itemHeight": 8, "textStyle": {"fontSize": 11}},
+        "legend": {
+            "data": names,
+            "top": 0,
+            "left": 44,
+            "itemHeight": 8,
+            "textStyle": {"fontSize": 11},
+        },
         "tooltip": {"trigger": "axis", "valueFormatter": NUMBER},
         "axisPointer": {"link": [{"xAxisIndex": "all"}]},
         "dataset": {"source": []},
