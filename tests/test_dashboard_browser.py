@@ -31,6 +31,7 @@ from sim.dashboard.screenshots import (
     rounds_played,
     screenshot_dir,
     serve,
+    settle,
     type_entry,
     week_of,
 )
@@ -254,7 +255,7 @@ def test_play_and_pause_in_one_session_leave_another_alone(server, browser, reco
         )
         first.locator(".spc-pause").click()
         first.locator(".spc-play").wait_for()
-        paused = week_of(first)
+        paused = settle(first)
         first.wait_for_timeout(1000)
         assert week_of(first) == paused >= 4
         assert week_of(second) == 0

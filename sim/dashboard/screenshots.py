@@ -49,6 +49,7 @@ __all__ = [
     "rounds_played",
     "screenshot_dir",
     "serve",
+    "settle",
     "week_of",
 ]
 
@@ -214,6 +215,24 @@ def week_of(page: Page) -> int:
     if found is None:
         raise ValueError(f"no week in status {status(page)!r}")
     return int(found.group(1))
+
+
+def settle(page: Page, quiet_ms: int = 800, timeout_ms: int = 30_000) -> int:
+    """Wait until the week shown has not changed for ``quiet_ms``; return it.
+
+    After Pause, the step under way when it was pressed still finishes and is drawn.
+    """
+    waited, week = 0, week_of(page)
+    quiet = 0
+    while quiet < quiet_ms:
+        if waited > timeout_ms:
+            raise TimeoutError(f"the run did not settle (week {week})")
+        page.wait_for_timeout(100)
+        waited += 100
+        now = week_of(page)
+        quiet = quiet + 100 if now == week else 0
+        week = now
+    return week
 
 
 def rounds_played(page: Page) -> int:
