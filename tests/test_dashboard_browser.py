@@ -171,7 +171,9 @@ def test_a_reload_and_a_server_restart_keep_the_rounds(class_played, server, bro
 def test_bad_entries_get_field_messages_and_good_ones_still_apply(server, browser, record, shots):
     page = new_page(browser, server + "?solo=1", record["errors"], record["requests"])
     try:
-        messages = {bad: type_entry(page, "Pay and perks", PERKS, bad) for bad in BAD_ENTRIES}
+        messages = {
+            bad: type_entry(page, "Pay and perks", PERKS, bad, bad=True) for bad in BAD_ENTRIES
+        }
         for bad, expected in BAD_ENTRIES.items():
             assert expected in messages[bad], (bad, messages[bad])
         # The bad perks entry stays refused, and a good change elsewhere still applies.

@@ -271,17 +271,34 @@ def policy_field(page: Page, group_title: str, label: str) -> Locator:
 def field_message(page: Page, label: str) -> str:
     """The message under field ``label`` ('' when its entry is fine)."""
     wrap = page.locator(".spc-entry-wrap").filter(has=page.get_by_label(label, exact=True))
-    message = wrap.locator(".spc-field-error")
-    return str(message.inner_text()) if message.count() else ""
+    # Read without waiting: the message may come or go while the server checks a keystroke.
+    texts = wrap.locator(".spc-field-error").all_inner_texts()
+    return str(texts[0]) if texts else ""
 
 
-def type_entry(page: Page, group_title: str, label: str, text: str) -> str:
-    """Type ``text`` into a policy field (as keystrokes); return its message."""
+def type_entry(
+    page: Page, group_title: str, label: str, text: str, bad: bool = False, timeout_s: float = 15
+) -> str:
+    """Type ``text`` into a policy field (as keystrokes); return its message once settled.
+
+    The server checks each keystroke, so the message passes through those of the partial
+    entries ("n", "na", "nan"): this waits until it has stayed the same for 0.6 s and is
+    a message (with ``bad``) or none.
+    """
     field = policy_field(page, group_title, label)
     field.fill("")
     field.press_sequentially(text)
-    page.wait_for_timeout(300)  # the server checks each keystroke
-    return field_message(page, label)
+    deadline = time.monotonic() + timeout_s
+    last, same_ms = None, 0
+    while True:
+        message = field_message(page, label)
+        same_ms = same_ms + 100 if message == last else 0
+        last = message
+        if same_ms >= 600 and bool(message) == bad:
+            return message
+        if time.monotonic() > deadline:
+            return message
+        page.wait_for_timeout(100)
 
 
 def apply(page: Page) -> None:
