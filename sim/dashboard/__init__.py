@@ -1,4 +1,4 @@
-"""The teaching dashboard: a Solara app on Mesa's SolaraViz (``python -m sim.dashboard``).
+"""The teaching dashboard: a Solara app for classroom sessions (``python -m sim.dashboard``).
 
 Importing this package does not import Solara; ``sim.dashboard.components`` does.
 """

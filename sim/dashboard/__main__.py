@@ -37,9 +37,15 @@ def server_command(host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> list[s
 
 
 def server_env(base: dict[str, str] | None = None) -> dict[str, str]:
-    """The server's environment: Solara's usage telemetry off (offline, students' privacy)."""
+    """The server's environment: Solara's telemetry off, our title, no Solara banner.
+
+    Telemetry is off because classes run offline and students' use is private; the
+    banner would sit over the rounds table.
+    """
     env = dict(os.environ if base is None else base)
     env.setdefault("SOLARA_TELEMETRY_MIXPANEL_ENABLE", "False")
+    env.setdefault("SOLARA_THEME_SHOW_BANNER", "False")
+    env.setdefault("SOLARA_THEME_TITLE", "Service-profit chain")
     return env
 
 

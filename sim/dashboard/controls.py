@@ -16,32 +16,28 @@ from typing import Any
 from sim.config import POLICY_GROUPS, MarketConfig, SimConfig, WorkforceConfig
 
 __all__ = [
-    "DASHBOARD_MAX_CUSTOMERS",
-    "DASHBOARD_MAX_EMPLOYEES",
     "DASHBOARD_SCALE",
     "NO_SCENARIO",
+    "SCENARIO_WORDS",
     "Control",
     "ControlKind",
     "control_for",
     "current_policy",
-    "model_params",
     "nice_step",
     "pending_changes",
     "policy_controls",
+    "schema_field",
+    "world_defaults",
 ]
 
 SLIDER_SPAN_MAX = 10_000.0  # widest range shown as a slider
 
 # The dashboard's starting world is the schema's reference world scaled down (10,000
-# people and 100 employees become 3,000 and 30: same ratio, same economics per head).
-# A step and the redraw of six charts then take about a second on a 2-core server
-# shared by a class; the sliders still reach the schema's default and beyond.
+# people and 100 employees become 3,000 and 30: same ratio, same economics per head),
+# so that thirty sessions share a 2-core server; the size fields still reach beyond it.
 DASHBOARD_SCALE = 0.3
-# The schema allows up to 5 million people; a browser session cannot redraw that weekly.
-DASHBOARD_MAX_CUSTOMERS = 20_000
-DASHBOARD_MAX_EMPLOYEES = 200
 NO_SCENARIO = "(none: schema defaults)"
-MAX_SEED = 999
+SCENARIO_WORDS = {NO_SCENARIO: "none: the standard world"}  # as pickers show the choice
 
 
 class ControlKind(enum.Enum):
@@ -215,71 +211,25 @@ def pending_changes(draft: dict[str, Any], config: SimConfig) -> dict[str, Any]:
     return {k: v for k, v in draft.items() if k in now and _export(v) != now[k]}
 
 
-def _field(schema: type[Any], name: str) -> dataclasses.Field[Any]:
+def schema_field(schema: type[Any], name: str) -> dataclasses.Field[Any]:
+    """The dataclass field ``name`` of a config schema."""
     return {f.name: f for f in dataclasses.fields(schema)}[name]
 
 
-def _size_param(key: str, schema: type[Any], name: str, cap: int, step: int) -> dict[str, Any]:
-    """A SolaraViz integer slider for a world size, range from the schema (capped)."""
-    f = _field(schema, name)
-    default = getattr(schema(), name)
-    control = control_for(key, f, default)
-    lo = int(control.lo or 0)
-    hi = min(cap, int(control.hi)) if control.hi is not None else cap
-    value = min(hi, max(lo, round(default * DASHBOARD_SCALE / step) * step))
-    return {
-        "type": "SliderInt",
-        "value": value,
-        "label": control.label,
-        "min": lo,
-        "max": hi,
-        "step": step,
-    }
+def world_defaults() -> dict[str, Any]:
+    """A new session's starting world (``DashboardModel`` arguments).
 
+    The schema's reference world scaled by ``DASHBOARD_SCALE`` (same ratio of people to
+    staff), rounded to whole hundreds of people; the schema's seed.
 
-def model_params(scenario_names: list[str]) -> dict[str, Any]:
-    """SolaraViz ``model_params`` of ``DashboardModel``: the starting world (applied on Reset).
-
-    Args:
-        scenario_names: Names of the scenarios a teacher may start from.
-
-    Returns:
-        The parameter dictionary SolaraViz turns into sidebar inputs.
+    >>> world_defaults()["n_customers"], world_defaults()["n_employees"]
+    (3000, 30)
     """
+    people = MarketConfig().n_customers * DASHBOARD_SCALE
     return {
-        "scenario_name": {
-            "type": "Select",
-            "value": NO_SCENARIO,
-            "values": [NO_SCENARIO, *scenario_names],
-            "label": "scenario (starting world)",
-        },
-        "classroom": {
-            "type": "Checkbox",
-            "value": False,
-            "label": "classroom rounds: 13 weeks a step, beside a no-change twin",
-        },
-        "weeks_per_step": {
-            "type": "SliderInt",
-            "value": 4,
-            "min": 1,
-            "max": 13,
-            "step": 1,
-            "label": "weeks per step (explore mode)",
-        },
-        "n_customers": _size_param(
-            "market.n_customers", MarketConfig, "n_customers", DASHBOARD_MAX_CUSTOMERS, 100
-        ),
-        "n_employees": _size_param(
-            "workforce.n_employees", WorkforceConfig, "n_employees", DASHBOARD_MAX_EMPLOYEES, 1
-        ),
-        # A slider, not a text box: Mesa's Reset cannot report a mistyped seed, it would
-        # silently keep the old world. Seeds 0-999 are plenty for one per group.
-        "seed": {
-            "type": "SliderInt",
-            "value": SimConfig().seed,
-            "min": 0,
-            "max": MAX_SEED,
-            "step": 1,
-            "label": "seed (one per group)",
-        },
+        "scenario_name": NO_SCENARIO,
+        "classroom": False,
+        "n_customers": round(people / 100) * 100,
+        "n_employees": round(WorkforceConfig().n_employees * DASHBOARD_SCALE),
+        "seed": SimConfig().seed,
     }

@@ -116,7 +116,8 @@ def measure(
             model.set_policy(decision(model) if callable(decision) else decision)
         model.step()
     t = model.rounds()
-    snap = model.snapshot()
+    snap = model.snapshot(customers=True)
+    assert snap.customers is not None
     assert snap.twin_customers is not None
 
     def diff(metric: str) -> np.ndarray[Any, np.dtype[np.float64]]:

@@ -1,14 +1,16 @@
-"""Drive the real dashboard in Debian's Chromium: browser-test helpers and the docs' screenshots.
+"""Drive the real dashboard in Debian's Chromium: the browser test's helpers and the docs' images.
 
-``python -m sim.dashboard.screenshots [out_dir]`` starts the server on a free port,
-plays a mid-run layoff and a few classroom rounds, and saves ``dashboard_layoff.png`` and
-``classroom_round.png`` (default folder: ``docs/img``). Needs the ``dashboard`` and
-``test`` extras and ``/usr/bin/chromium`` (apt); never ``playwright install``.
+The helpers start the server on a free port of 127.0.0.1 and play it as a teacher and
+students would. ``python -m sim.dashboard.screenshots`` runs the browser test with
+``SPC_SCREENSHOTS`` set, so the screenshots in ``docs/img`` are the ones the test takes.
+Needs the ``dashboard`` and ``test`` extras and ``/usr/bin/chromium`` (apt); never
+``playwright install``.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import socket
 import subprocess
@@ -20,27 +22,34 @@ import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlencode, urlparse
 
 from sim.dashboard.__main__ import server_env
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Page, Playwright, ViewportSize
+    from playwright.sync_api import Browser, Locator, Page, Playwright, ViewportSize
 
 __all__ = [
     "CHROMIUM",
     "CHROMIUM_ARGS",
-    "apply_policy",
-    "chart_count",
-    "choose_scenario",
+    "DOCS_IMG",
+    "SCREENSHOTS_ENV",
+    "apply",
+    "field_message",
+    "foreign_requests",
     "free_port",
+    "join_class",
     "launch",
     "main",
-    "open_dashboard",
-    "play_until",
-    "reset",
+    "new_page",
+    "open_class",
+    "open_round",
+    "play_round",
+    "policy_field",
+    "rounds_played",
+    "screenshot_dir",
     "serve",
     "settle",
-    "step",
     "week_of",
 ]
 
@@ -55,12 +64,13 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-VIEWPORT: ViewportSize = {"width": 1500, "height": 1000}
-# Solara scrolls its main area inside the window, so a full-page shot is one window high:
-# the screenshots use a window tall enough for every card.
-SHOT_VIEWPORT: ViewportSize = {"width": 1500, "height": 2150}
-N_CHARTS = 6
+LAPTOP: ViewportSize = {"width": 1366, "height": 768}
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
+SCREENSHOTS_ENV = "SPC_SCREENSHOTS"
+# Solara's first render in a fresh server imports the model and builds a world.
+FIRST_LOAD_MS = 60_000
+# The teacher's view and the students' round buttons read the class every 2 s.
+POLL_MS = 15_000
 
 
 def free_port() -> int:
@@ -76,7 +86,8 @@ def serve(
 ) -> Iterator[str]:
     """Run ``python -m sim.dashboard`` on 127.0.0.1 and yield its URL; stop it afterwards.
 
-    ``cwd`` is the server's working folder (default: this process's).
+    ``cwd`` is the server's working folder (default: this process's): its classes go to
+    ``results/classes`` there.
 
     Raises:
         RuntimeError: the server exited or did not answer within ``timeout_s``
@@ -121,192 +132,200 @@ def launch(playwright: Playwright) -> Browser:
     )
 
 
-def open_dashboard(
+def new_page(
     browser: Browser,
     url: str,
     errors: list[str] | None = None,
     requests: list[str] | None = None,
+    viewport: ViewportSize = LAPTOP,
 ) -> Page:
-    """A new browser session (its own context) on the dashboard, charts drawn.
+    """A new browser session (its own context) on ``url``, once the page has drawn.
 
     Args:
         browser: The browser.
-        url: The dashboard's address.
+        url: The page's address.
         errors: If given, uncaught page errors are appended to it.
         requests: If given, the URL of every request the page makes is appended to it.
-
-    Returns:
-        The page, once the Step button and all charts are visible.
+        viewport: The window's size (a 1366x768 laptop by default).
     """
-    context = browser.new_context(viewport=VIEWPORT)
+    context = browser.new_context(viewport=viewport, accept_downloads=True)
     page = context.new_page()
     if errors is not None:
         page.on("pageerror", lambda exc: errors.append(str(exc)))
     if requests is not None:
         page.on("request", lambda request: requests.append(request.url))
     page.goto(url)
-    page.get_by_role("button", name="Step", exact=True).wait_for(timeout=45_000)
-    wait_for_charts(page)
+    page.locator(".spc-top").first.wait_for(timeout=FIRST_LOAD_MS)
     return page
 
 
-def chart_count(page: Page) -> int:
-    """Charts drawn in the main area (matplotlib images inside chart cards)."""
-    return int(page.locator("[class*='spc-chart-'] img").count())
+def foreign_requests(requests: list[str], url: str) -> list[str]:
+    """The requests that went anywhere but the dashboard's own server."""
+    host = urlparse(url).netloc
+    return [r for r in requests if urlparse(r).netloc not in ("", host)]
 
 
-def wait_for_charts(page: Page, n: int = N_CHARTS, timeout_s: float = 30.0) -> None:
-    """Wait until ``n`` chart images are in the page."""
-    deadline = time.monotonic() + timeout_s
-    while chart_count(page) < n:
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"only {chart_count(page)} of {n} charts drawn")
-        page.wait_for_timeout(200)
+def screenshot_dir(fallback: Path) -> Path:
+    """Where the browser test saves its screenshots: docs/img with ``SPC_SCREENSHOTS`` set."""
+    return DOCS_IMG if os.environ.get(SCREENSHOTS_ENV) else fallback
+
+
+# ------------------------------------------------------------------ teacher
+
+
+def open_class(page: Page, code: str) -> None:
+    """On the teacher's form: open a class with ``code`` (the other settings as given)."""
+    page.get_by_label("class code (optional)").fill(code)
+    page.get_by_role("button", name="Open the class").click()
+    page.get_by_text(f"Teacher view · class {code}").wait_for(timeout=FIRST_LOAD_MS)
+
+
+def open_round(page: Page, number: int) -> None:
+    """On the teacher's view: open round ``number``."""
+    page.get_by_role("button", name=f"Open round {number}").click()
+    page.locator(".spc-status").filter(has_text=f"round {number} open").wait_for()
+
+
+# ----------------------------------------------------------------- students
+
+
+def join_class(browser: Browser, url: str, code: str, group: str, **kw: object) -> Page:
+    """A student's new session joining ``code`` as ``group`` through the join form."""
+    page = new_page(browser, url, **kw)  # type: ignore[arg-type]
+    page.get_by_label("class code").fill(code)
+    page.get_by_label("group name").fill(group)
+    page.get_by_role("button", name="Join").click()
+    page.locator(".spc-status").filter(has_text=f"group {group}").wait_for(timeout=FIRST_LOAD_MS)
+    return page
+
+
+def group_url(url: str, code: str, group: str) -> str:
+    """The address a group's screen has after joining (a reload comes back to it)."""
+    return url + "?" + urlencode({"class": code, "group": group})
+
+
+def status(page: Page) -> str:
+    """The run bar's status line."""
+    return str(page.locator(".spc-status").first.inner_text())
 
 
 def week_of(page: Page) -> int:
-    """The week the page's run has reached (from the sidebar's status line)."""
-    text = page.locator(".spc-status").first.inner_text()
-    found = re.search(r"week (\d+)", text)
+    """The week the page's run has reached (weeks played, as the last row of weekly.csv)."""
+    found = re.search(r"week (\d+) of", status(page))
     if found is None:
-        raise ValueError(f"no week in status {text!r}")
+        raise ValueError(f"no week in status {status(page)!r}")
     return int(found.group(1))
 
 
-def _wait_week(page: Page, condition: str, target: int, timeout_s: float) -> int:
-    deadline = time.monotonic() + timeout_s
-    while True:
-        week = week_of(page)
-        if (week >= target) if condition == ">=" else (week != target):
-            return week
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"week stayed at {week}")
-        page.wait_for_timeout(100)
+def settle(page: Page, quiet_ms: int = 800, timeout_ms: int = 30_000) -> int:
+    """Wait until the week shown has not changed for ``quiet_ms``; return it.
 
-
-def step(page: Page, timeout_s: float = 30.0) -> int:
-    """Press Step once; return the new week."""
-    before = week_of(page)
-    page.get_by_role("button", name="Step", exact=True).click()
-    return _wait_week(page, "!=", before, timeout_s)
-
-
-def settle(page: Page, quiet_s: float = 4.0, timeout_s: float = 60.0) -> int:
-    """Wait until the week has not changed for ``quiet_s`` seconds; return it."""
-    deadline = time.monotonic() + timeout_s
-    week, since = week_of(page), time.monotonic()
-    while time.monotonic() - since < quiet_s:
-        if time.monotonic() > deadline:
+    After Pause, the step under way when it was pressed still finishes and is drawn.
+    """
+    waited, week = 0, week_of(page)
+    quiet = 0
+    while quiet < quiet_ms:
+        if waited > timeout_ms:
             raise TimeoutError(f"the run did not settle (week {week})")
-        page.wait_for_timeout(200)
+        page.wait_for_timeout(100)
+        waited += 100
         now = week_of(page)
-        if now != week:
-            week, since = now, time.monotonic()
+        quiet = quiet + 100 if now == week else 0
+        week = now
     return week
 
 
-def play_until(page: Page, week: int, timeout_s: float = 120.0) -> int:
-    """Press Play, wait until the run reaches ``week``, press Pause; return the week."""
-    page.get_by_role("button", name="▶").click()
-    _wait_week(page, ">=", week, timeout_s)
-    page.get_by_role("button", name="❚❚").click()
-    page.get_by_role("button", name="Step", exact=True).wait_for()
-    # The step under way when Pause was pressed still finishes, and the week shown changes
-    # only once its charts are redrawn (seconds on a busy server).
-    return settle(page)
+def rounds_played(page: Page) -> int:
+    """Rounds the page's group has played."""
+    found = re.search(r"(\d+) rounds? played", status(page))
+    return int(found.group(1)) if found else 0
 
 
-def apply_policy(page: Page, group: str, label: str, value: str) -> None:
-    """Type ``value`` into the number input ``label`` of policy ``group`` and apply it."""
-    page.get_by_text(group, exact=True).click()
-    field = page.get_by_label(label, exact=True)
-    field.fill(value)
-    field.press("Enter")
-    page.get_by_role("button", name="Apply from next week").click()
-    page.get_by_text(group, exact=True).click()
+def play_round(page: Page) -> int:
+    """Press "Play round n" as soon as the teacher has opened it; return rounds played."""
+    before = rounds_played(page)
+    button = page.get_by_role("button", name=f"Play round {before + 1}")
+    button.wait_for()
+    page.wait_for_function("el => !el.disabled", arg=button.element_handle(), timeout=POLL_MS)
+    button.click()
+    page.locator(".spc-status").filter(has_text=f"{before + 1} round").wait_for()
+    return before + 1
 
 
-def plan_layoff(page: Page) -> None:
-    """Plan a layoff (the schema's ``staffing.layoff_share``) for next week and apply it."""
-    page.get_by_text("staffing", exact=True).click()
-    page.get_by_role("button", name="Plan a layoff for next week").click()
-    page.get_by_role("button", name="Apply from next week").click()
-    page.get_by_text("staffing", exact=True).click()
+def open_policies(page: Page, title: str) -> None:
+    """Open a policy group of the panel (``Pay and perks``) unless it is open."""
+    header = page.locator(".spc-policies .v-expansion-panel-header").filter(has_text=title)
+    if "--active" not in (header.get_attribute("class") or ""):
+        header.click()
+        page.locator(".spc-policies .v-expansion-panel-header--active").filter(
+            has_text=title
+        ).wait_for()
 
 
-def choose_scenario(page: Page, name: str) -> None:
-    """Pick a scenario as the starting world (applied by the next Reset)."""
-    page.get_by_label("scenario (starting world)").click(force=True)
-    page.get_by_role("option", name=name, exact=True).click()
+def policy_field(page: Page, group_title: str, label: str) -> Locator:
+    """The number field ``label`` of a policy group, its group opened."""
+    open_policies(page, group_title)
+    return page.get_by_label(label, exact=True)
 
 
-def reset(page: Page) -> None:
-    """Press Reset and wait for the new world's charts."""
-    page.get_by_role("button", name="Reset").click()
-    page.locator(".spc-status").filter(has_text="week 0 ").wait_for(timeout=30_000)
-    wait_for_charts(page)
+def field_message(page: Page, label: str) -> str:
+    """The message under field ``label`` ('' when its entry is fine)."""
+    wrap = page.locator(".spc-entry-wrap").filter(has=page.get_by_label(label, exact=True))
+    # Read without waiting: the message may come or go while the server checks a keystroke.
+    texts = wrap.locator(".spc-field-error").all_inner_texts()
+    return str(texts[0]) if texts else ""
 
 
-def switch_to_classroom(page: Page) -> None:
-    """Tick the classroom-rounds box in the starting world and press Reset."""
-    # Vuetify's ripple sits over the box itself: click the label.
-    page.get_by_text(re.compile("^classroom rounds")).click()
-    reset(page)
-    page.locator(".spc-status").filter(has_text="round 0").wait_for(timeout=30_000)
+def type_entry(
+    page: Page, group_title: str, label: str, text: str, bad: bool = False, timeout_s: float = 15
+) -> str:
+    """Type ``text`` into a policy field (as keystrokes); return its message once settled.
 
-
-def shoot(page: Page, path: Path) -> Path:
-    """Save a full-page screenshot (once the charts are redrawn)."""
-    page.set_viewport_size(SHOT_VIEWPORT)
-    wait_for_charts(page)
-    page.wait_for_timeout(1500)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), full_page=True)
-    page.set_viewport_size(VIEWPORT)
-    return path
-
-
-def take_screenshots(url: str, out_dir: Path) -> list[Path]:
-    """The docs' screenshots, as PNGs in ``out_dir``.
-
-    ``dashboard_layoff.png``: the ``layoff_spiral`` world (a tight market), a 15% layoff
-    planned after the first year, run to the end of the third. ``classroom_round.png``:
-    classroom rounds, perks of 60 a head a week from round 2, after ten rounds, beside
-    the no-change twin (lessons 2 and 1 of docs/teaching.md).
+    The server checks each keystroke, so the message passes through those of the partial
+    entries ("n", "na", "nan"): this waits until it has stayed the same for 0.6 s and is
+    a message (with ``bad``) or none.
     """
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = launch(p)
-        try:
-            page = open_dashboard(browser, url)
-            choose_scenario(page, "layoff_spiral")
-            reset(page)
-            play_until(page, 52)
-            plan_layoff(page)
-            play_until(page, 156)
-            layoff = shoot(page, out_dir / "dashboard_layoff.png")
-
-            page = open_dashboard(browser, url)
-            switch_to_classroom(page)
-            step(page)
-            apply_policy(page, "hr", "perks_per_week [currency/head/week]", "60")
-            for _ in range(9):
-                step(page)
-            rounds = shoot(page, out_dir / "classroom_round.png")
-        finally:
-            browser.close()
-    return [layoff, rounds]
+    field = policy_field(page, group_title, label)
+    field.fill("")
+    field.press_sequentially(text)
+    deadline = time.monotonic() + timeout_s
+    last, same_ms = None, 0
+    while True:
+        message = field_message(page, label)
+        same_ms = same_ms + 100 if message == last else 0
+        last = message
+        if same_ms >= 600 and bool(message) == bad:
+            return message
+        if time.monotonic() > deadline:
+            return message
+        page.wait_for_timeout(100)
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Start a server, take the screenshots, print their paths."""
+def apply(page: Page) -> None:
+    """Press "Apply from week n" and wait until nothing is pending."""
+    page.locator(".spc-apply").click()
+    page.locator(".spc-apply[disabled]").wait_for()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the browser test with ``SPC_SCREENSHOTS`` set: it saves its images in docs/img."""
     args = sys.argv[1:] if argv is None else argv
-    out_dir = Path(args[0]) if args else DOCS_IMG
-    with serve() as url:
-        for path in take_screenshots(url, out_dir):
-            print(path)
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, SCREENSHOTS_ENV: "1"}
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-n",
+        "0",
+        str(root / "tests" / "test_dashboard_browser.py"),
+        *args,
+    ]
+    return subprocess.call(command, env=env, cwd=root)
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -1,23 +1,30 @@
 """One browser session's world: the students' model and, in classroom rounds, its twin.
 
-``DashboardModel`` is the Mesa model SolaraViz drives. It wraps a
-``ServiceProfitChainModel`` (the world the students manage) and, in classroom mode, a
-second one built from the same config and seed that never receives their decisions (the
-"no change" twin). Every table it hands to the charts is the models' own data.
+``DashboardModel`` wraps a ``ServiceProfitChainModel`` (the world the students manage)
+and, in classroom mode, a second one built from the same config and seed that never
+receives their decisions (the "no change" twin). Every table it hands to the charts is
+the models' own data. Weeks are counted as weekly.csv counts them: the model's week ``w``
+(weeks simulated so far) is followed by row ``w + 1``, so a decision made after week 12
+applies "from week 13".
 """
 
 from __future__ import annotations
 
+import copy
+import dataclasses
+import functools
 import threading
 from dataclasses import dataclass
 from typing import Any
 
-import mesa
+import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from sim.config import ConfigError, SimConfig
 from sim.dashboard.controls import NO_SCENARIO
 from sim.dashboard.scenarios import find_scenarios, starting_config
+from sim.metrics import MetricsRecorder
 from sim.model import ServiceProfitChainModel
 from sim.results import customer_ledger
 from sim.units import WEEKS_PER_QUARTER
@@ -76,16 +83,17 @@ def _format_value(value: Any) -> str:
 
 
 def decisions_table(policy_log: list[tuple[int, dict[str, Any]]]) -> pd.DataFrame:
-    """One row per policy value changed: the week it took effect from, key and value.
+    """One row per policy value changed: the first week it applied to, key and value.
 
+    ``week`` counts as weekly.csv does: a change made after 13 weeks applies from row 14.
     ``round`` is the classroom round (13 weeks) the change first applied to.
 
     >>> decisions_table([(13, {"hr.perks_per_week": 50.0})]).values.tolist()
-    [[13, 2, 'hr.perks_per_week', '50']]
+    [[14, 2, 'hr.perks_per_week', '50']]
     """
     rows = [
         {
-            "week": week,
+            "week": week + 1,
             "round": week // WEEKS_PER_ROUND + 1,
             "key": key,
             "value": _format_value(value),
@@ -165,34 +173,60 @@ def weekly_table(weekly: pd.DataFrame, twin_weekly: pd.DataFrame | None) -> pd.D
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A consistent copy of a session's tables, taken between two weeks.
+    """A consistent copy of a session's records, taken between two weeks.
+
+    The weekly tables are built only when read: the charts read a few columns at every
+    step of Play (``series``), the rounds table and the downloads the whole table.
 
     Args:
         version: Increases with every step and policy change (charts redraw on it).
         week: Weeks simulated so far.
-        weekly: The students' weekly table.
-        customers: The students' customer ledger.
+        recorder: A copy of the students' weekly metrics recorder.
         policy_log: The students' policy changes ``[(week, {key: value})]``.
-        twin_weekly: The twin's weekly table (classroom mode only).
-        twin_customers: The twin's customer ledger (classroom mode only).
+        twin_recorder: A copy of the twin's (classroom mode only).
+        customers: The students' customer ledger (None unless asked for: building it
+            costs more than a week of the model, and only two charts read it).
+        twin_customers: The twin's customer ledger (when asked for, classroom mode).
     """
 
     version: int
     week: int
-    weekly: pd.DataFrame
-    customers: pd.DataFrame
+    recorder: MetricsRecorder
     policy_log: list[tuple[int, dict[str, Any]]]
-    twin_weekly: pd.DataFrame | None = None
+    twin_recorder: MetricsRecorder | None = None
+    customers: pd.DataFrame | None = None
     twin_customers: pd.DataFrame | None = None
 
     @property
+    def classroom(self) -> bool:
+        """Whether a no-change twin runs beside the students."""
+        return self.twin_recorder is not None
+
+    def series(self, column: str, twin: bool = False) -> NDArray[np.float64]:
+        """One weekly metric, a value per week played (the twin's with ``twin``)."""
+        recorder = self.twin_recorder if twin else self.recorder
+        if recorder is None:
+            raise ValueError("this session has no twin")
+        return recorder.series(column)
+
+    @functools.cached_property
+    def weekly(self) -> pd.DataFrame:
+        """The students' weekly table."""
+        return self.recorder.frame()
+
+    @functools.cached_property
+    def twin_weekly(self) -> pd.DataFrame | None:
+        """The twin's weekly table (None outside classroom mode)."""
+        return self.twin_recorder.frame() if self.twin_recorder is not None else None
+
+    @property
     def policy_weeks(self) -> list[int]:
-        """Weeks at whose start the students changed a policy (for the dashed lines)."""
+        """Weeks after which the students changed a policy (model weeks, from 0)."""
         return sorted({week for week, _ in self.policy_log})
 
 
-class DashboardModel(mesa.Model):  # type: ignore[misc]
-    """The world one browser session drives (SolaraViz re-creates it on Reset).
+class DashboardModel:
+    """The world one browser session drives (Reset builds a new one).
 
     Args:
         scenario_name: Name of a scenario in ``scenarios/`` for the starting world, or
@@ -225,15 +259,14 @@ class DashboardModel(mesa.Model):  # type: ignore[misc]
             chosen = known[scenario_name]
         cfg = starting_config(chosen, n_customers, n_employees)
         cfg.seed = parse_seed(seed, cfg.seed)
-        super().__init__(rng=cfg.seed)
         self.config: SimConfig = cfg
         self.start_scenario = chosen
         self.classroom = bool(classroom)
         self.weeks_per_step = WEEKS_PER_ROUND if self.classroom else max(1, int(weeks_per_step))
         self.world = ServiceProfitChainModel(cfg, rng=cfg.seed)
         self.twin = ServiceProfitChainModel(cfg, rng=cfg.seed) if self.classroom else None
-        # SolaraViz steps in a worker thread while buttons fire in others: a change
-        # lands between two weeks, never inside one.
+        # Play steps in a worker thread while buttons fire in others: a change lands
+        # between two weeks, never inside one.
         self._lock = threading.RLock()
         self._version = 0
         self._snapshot: Snapshot | None = None
@@ -260,18 +293,26 @@ class DashboardModel(mesa.Model):  # type: ignore[misc]
         """The students' config as it stands now (policies included)."""
         return self.world.config
 
-    def snapshot(self) -> Snapshot:
-        """The tables as of now (cached until the next step or change)."""
+    def snapshot(self, customers: bool = False) -> Snapshot:
+        """The tables as of now (cached until the next step or change).
+
+        Args:
+            customers: Include the customer ledgers (students' and twin's).
+        """
         with self._lock:
+            twin = self.twin
             if self._snapshot is None or self._snapshot.version != self._version:
-                twin = self.twin
                 self._snapshot = Snapshot(
                     version=self._version,
                     week=self.week,
-                    weekly=self.world.metrics.frame(),
-                    customers=customer_ledger(self.world),
+                    recorder=copy.deepcopy(self.world.metrics),
                     policy_log=[(w, dict(c)) for w, c in self.world.policy_log],
-                    twin_weekly=twin.metrics.frame() if twin is not None else None,
+                    twin_recorder=copy.deepcopy(twin.metrics) if twin is not None else None,
+                )
+            if customers and self._snapshot.customers is None:
+                self._snapshot = dataclasses.replace(
+                    self._snapshot,
+                    customers=customer_ledger(self.world),
                     twin_customers=customer_ledger(twin) if twin is not None else None,
                 )
             return self._snapshot
@@ -288,17 +329,46 @@ class DashboardModel(mesa.Model):  # type: ignore[misc]
             self.world.set_policy(change)
             self._version += 1
 
+    @property
+    def running(self) -> bool:
+        """Whether the run has weeks left before its horizon."""
+        return self.week < self.horizon
+
     def step(self) -> None:
         """Advance ``weeks_per_step`` weeks (a round in classroom mode), to the horizon."""
+        self.advance(self.weeks_per_step)
+
+    def advance(self, weeks: int) -> None:
+        """Advance ``weeks`` weeks (fewer at the horizon)."""
         with self._lock:
-            for _ in range(self.weeks_per_step):
+            for _ in range(weeks):
                 if self.world.week >= self.horizon:
                     break
                 self.world.step()
                 if self.twin is not None:
                     self.twin.step()
             self._version += 1
-            self.running = self.world.week < self.horizon
+
+    def replay(self, decisions: list[tuple[int, dict[str, Any]]], week: int) -> None:
+        """Play a fresh session forward: ``decisions`` at their weeks, up to ``week``.
+
+        The model is deterministic given its config, seed and decisions, so this rebuilds
+        exactly the run they were recorded from (a reloaded page, a restarted server).
+
+        Raises:
+            ConfigError: the session has already played, or a decision is not allowed.
+        """
+        if self.week != 0:
+            raise ConfigError(f"replay needs a fresh session (this one is at week {self.week})")
+        pending = sorted(decisions, key=lambda d: d[0])
+        with self._lock:
+            while True:
+                while pending and pending[0][0] <= self.week:
+                    self.world.set_policy(dict(pending.pop(0)[1]))
+                if self.week >= min(week, self.horizon):
+                    break
+                self.advance(1)
+            self._version += 1
 
     # ----------------------------------------------------------- tables
 
