@@ -177,17 +177,10 @@ def _npv(folder: Path) -> float:
 
 def _progress(sweep: Path, what: str) -> None:
     """Print runs done / total, elapsed time and an estimate of the time left."""
-    from sim.design import DESIGN_MANIFEST
-    from sim.manifest import MANIFEST, read_manifest
+    from sim.manifest import read_progress
 
     done = len(list(sweep.glob("runs/**/summary.json")))
-    total, started = 0, None
-    for name in (MANIFEST, DESIGN_MANIFEST):  # a study's or a design sweep's
-        if (sweep / name).is_file():
-            data = read_manifest(sweep, name)
-            cells = data.get("cells", [])
-            total = cells if isinstance(cells, int) else len(cells)
-            started = data.get("started_unix")
+    total, started = read_progress(sweep)  # a study's or a design sweep's
     elapsed = time.time() - started if started else 0.0
     left = elapsed / done * (total - done) if done and total else 0.0
     counter = f"{done}/{total}" if total else f"{done}"

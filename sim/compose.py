@@ -113,7 +113,16 @@ def expand_sweeps(overrides: Sequence[str]) -> list[list[str]]:
 
 
 def check_overrides(overrides: Sequence[str], multirun: bool) -> None:
-    """Validate every configuration a command line would run, before Hydra starts."""
+    """Validate every configuration a command line would run, before Hydra starts.
+
+    Each must also fit: a run whose memory or results the machine cannot hold is refused
+    (``sim.footprint``), not left to fail hours in.
+    """
+    from pathlib import Path
+
+    from sim.footprint import check_room
+
     lists = expand_sweeps(overrides) if multirun else [list(overrides)]
     for combo in lists:
-        compose_config(combo)
+        cfg = compose_config(combo)
+        check_room(cfg, runs=1, workers=1, folder=Path(cfg.run.results_dir))

@@ -8,6 +8,7 @@ reading and writing the file atomically.
 
 from __future__ import annotations
 
+import json
 import platform
 import subprocess
 from collections.abc import Mapping, Sequence
@@ -20,6 +21,7 @@ from sim.config import ConfigError
 from sim.output import write_text_atomically
 
 MANIFEST = "manifest.yaml"
+PROGRESS = "progress.json"
 # What a study's manifest must hold for a report to be built from it.
 STUDY_KEYS = ("scenario", "question", "policies", "baseline", "seeds", "cells", "metrics")
 CODE_DIR = Path(__file__).resolve().parent.parent
@@ -81,10 +83,30 @@ def versions(*extras: str) -> dict[str, str]:
 
 
 def write_manifest(folder: Path, data: Mapping[str, Any], name: str = MANIFEST) -> Path:
-    """Write ``data`` as ``folder/name`` atomically, keys in their given order."""
+    """Write ``data`` as ``folder/name`` atomically, keys in their given order.
+
+    A sweep's manifest (one with ``cells`` and ``started_unix``) also gets a small
+    ``progress.json`` beside it: the progress line printed after every run reads that,
+    not the manifest, whose size grows with the sweep (parsing a 5 MB manifest after
+    each of thousands of runs made a study quadratic in its size).
+    """
     path = folder / name
     write_text_atomically(path, yaml.safe_dump(dict(data), sort_keys=False))
+    cells, started = data.get("cells"), data.get("started_unix")
+    if cells is not None and started is not None:
+        total = cells if isinstance(cells, int) else len(cells)
+        progress = {"total": total, "started_unix": started}
+        write_text_atomically(folder / PROGRESS, json.dumps(progress) + "\n")
     return path
+
+
+def read_progress(folder: Path) -> tuple[int, float | None]:
+    """A sweep's run count and start time from ``progress.json`` ((0, None) if absent)."""
+    try:
+        data = json.loads((folder / PROGRESS).read_text(encoding="utf-8"))
+        return int(data["total"]), float(data["started_unix"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0, None
 
 
 def read_manifest(

@@ -122,6 +122,7 @@ SMOKE_RUN = ["run.weeks=4", "run.burn_in_weeks=0", "market.n_customers=200"]
         (["hydra.callbacks=null"], "may not set _target_ or hydra.callbacks"),
         (["-cd", "/tmp"], "'-cd' is refused: configuration comes only from configs/"),
         (["seed=-1"], "seed=-1: out of range"),
+        (["-m", "seed=-1,2"], "seed=-1: out of range"),  # a sweep exited 0 into ./multirun
         (["run.name=x/../../../../elsewhere/pwn"], "not a safe folder name"),
         (["run.name=../../etc"], "not a safe folder name"),
         (["run.results_dir="], "run.results_dir=''"),
@@ -262,3 +263,66 @@ def test_corrupt_table_is_one_line_under_aggregate_and_rerun_on_resume(
     import pandas as pd
 
     assert len(pd.read_parquet(weekly)) == 8  # the broken run was run again
+
+
+def test_atomically_written_files_are_readable_by_colleagues(tmp_path):
+    """mkstemp's files are 0600; a manifest or report on shared storage must not be."""
+    import os
+
+    from sim.output import current_umask, write_text_atomically
+
+    target = tmp_path / "manifest.yaml"
+    write_text_atomically(target, "a: 1\n")
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    assert target.stat().st_mode & 0o777 == plain.stat().st_mode & 0o777
+    assert target.stat().st_mode & 0o777 == 0o666 & ~current_umask()
+    assert os.access(target, os.R_OK)
+
+
+def test_a_run_that_cannot_fit_on_disk_is_refused_before_it_starts(tmp_path, capsys, monkeypatch):
+    """5 million people with a transaction log: about 7 GB that nobody was warned of."""
+    import sim.footprint
+
+    monkeypatch.setattr(sim.footprint, "free_disk_mb", lambda folder: 2_000.0)
+    args = ["run", "market.n_customers=5000000", "run.transaction_log=true"]
+    status, lines = sim_main(args, tmp_path, capsys)
+    assert status == 2
+    assert len(lines) == 1
+    assert "one run needs about 7.0 GB" in lines[0]
+    assert "only 2.0 GB is free" in lines[0]
+    assert written(tmp_path) == []
+
+
+def test_a_study_that_cannot_fit_in_memory_names_the_jobs_that_would(tmp_path, capsys, monkeypatch):
+    import sim.footprint
+
+    monkeypatch.setattr(sim.footprint, "available_memory_mb", lambda: 1_000.0)
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(SCENARIO, encoding="utf-8")
+    args = ["study", str(scenario), "--smoke", "--jobs", "4", "--results-dir", "results"]
+    status, lines = sim_main(args, tmp_path, capsys)
+    assert status == 2
+    assert len(lines) == 1
+    assert "4 runs at once need about" in lines[0]
+    assert "allowed: --jobs 2 or fewer" in lines[0]
+    assert written(tmp_path) == ["scenario.yaml"]
+
+
+@pytest.mark.parametrize("count", ["0", "20000"])
+def test_replications_are_bounded(count, tmp_path, capsys):
+    scenario = tmp_path / "scenario.yaml"
+    scenario.write_text(SCENARIO, encoding="utf-8")
+    args = ["study", str(scenario), "--replications", count, "--results-dir", "results"]
+    status, lines = sim_main(args, tmp_path, capsys)
+    assert status == 2
+    assert f"--replications={count}: allowed: a whole number in [1, 10000]" in lines[0]
+    assert written(tmp_path) == ["scenario.yaml"]
+
+
+def test_progress_reads_a_small_file_not_the_manifest(tmp_path):
+    from sim.manifest import read_progress, write_manifest
+
+    write_manifest(tmp_path, {"cells": [{"seed": s} for s in range(5000)], "started_unix": 7.0})
+    assert read_progress(tmp_path) == (5000, 7.0)
+    assert (tmp_path / "progress.json").stat().st_size < 100

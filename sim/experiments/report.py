@@ -21,6 +21,17 @@ from sim.manifest import STUDY_KEYS, read_manifest, write_manifest
 from sim.output import write_text_atomically
 
 
+def interval(metric: str, lo: float, hi: float) -> str:
+    """A 95% CI in words, or why there is none (one replication gives no spread).
+
+    >>> interval("nps", float("nan"), float("nan"))
+    'no interval: needs at least 2 replications'
+    """
+    if not (math.isfinite(lo) and math.isfinite(hi)):
+        return "no interval: needs at least 2 replications"
+    return f"95% CI {format_short(metric, lo, True)} to {format_short(metric, hi, True)}"
+
+
 def answer_lines(summary: pd.DataFrame, baseline: str, headline: str) -> list[str]:
     """One sentence per policy on the headline metric: difference, CI, verdict."""
     lines: list[str] = []
@@ -30,8 +41,7 @@ def answer_lines(summary: pd.DataFrame, baseline: str, headline: str) -> list[st
             lines.append(
                 f"- **{r['policy']}**: {phrase(headline)} "
                 f"{format_short(headline, r['mean'], True)} "
-                f"(95% CI {format_short(headline, r['ci_low'], True)} "
-                f"to {format_short(headline, r['ci_high'], True)}, {int(r['n'])} replications)."
+                f"({interval(headline, r['ci_low'], r['ci_high'])}, {int(r['n'])} replications)."
             )
         return lines
     rows = summary[(summary["metric"] == headline) & (summary["policy"] != baseline)]
@@ -42,10 +52,11 @@ def answer_lines(summary: pd.DataFrame, baseline: str, headline: str) -> list[st
         sure = (
             "clearly higher" if lo > 0 else "clearly lower" if hi < 0 else "not clearly different"
         )
+        if not (math.isfinite(lo) and math.isfinite(hi)):
+            sure = "too few replications to say"
         lines.append(
             f"- **{r['policy']}**: {phrase(headline)} {format_short(headline, d, True)} "
-            f"against {baseline} (95% CI {format_short(headline, lo, True)} "
-            f"to {format_short(headline, hi, True)}, "
+            f"against {baseline} ({interval(headline, lo, hi)}, "
             f"{int(r['n'])} paired replications): {sure}."
         )
     return lines

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -223,6 +224,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         manifest = new_manifest(
             scenario, args.smoke, list(args.overrides), args.launcher, args.replications
         )
+        from sim.compose import compose_config
+        from sim.footprint import check_room
+
+        one = compose_config(manifest["cells"][0]["overrides"])
+        runs = len(manifest["cells"])
+        print(f"study {scenario.name}: " + check_room(one, runs, args.jobs, args.results_dir))
         folder = (
             args.results_dir
             / scenario.name
@@ -245,14 +252,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"policy={','.join(manifest['policies'])}",
         f"seed={','.join(str(s) for s in manifest['seeds'])}",
     ]
-    multirun(
-        sweep,
-        folder,
-        launcher=args.launcher,
-        jobs=args.jobs,
-        callbacks={"aggregate": "sim.experiments.callbacks.AggregateOnEnd"},
-        prog="sim study",
-    )
+    try:
+        multirun(
+            sweep,
+            folder,
+            launcher=args.launcher,
+            jobs=args.jobs,
+            callbacks={"aggregate": "sim.experiments.callbacks.AggregateOnEnd"},
+            prog="sim study",
+        )
+    except KeyboardInterrupt:
+        done = len(list(folder.glob("runs/*/*/summary.json")))
+        print(
+            f"interrupted: {done} of {total} runs finished and are kept in {folder}; "
+            f"finish the study with: sim study {args.scenario} --resume {folder}",
+            file=sys.stderr,
+        )
+        raise SystemExit(130) from None
     report = folder / "report.md"
     manifest = read_manifest(folder, required=STUDY_KEYS)
     if "aggregated_utc" not in manifest or not report.is_file():

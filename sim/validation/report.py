@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from sim.output import current_umask
 from sim.validation.core import Check
 
 HEADER = ("fact", "claim", "literature", "simulated (95% CI)", "result")
@@ -115,6 +116,7 @@ def write_report(
     """Write ``report.md`` (and figures) to ``out`` atomically; return the report's path."""
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    tmp.chmod(0o777 & ~current_umask())  # mkdtemp's folder is private; a report is not
     try:
         if figures:
             save_figures(checks, tmp / "figures")
