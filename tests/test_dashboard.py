@@ -35,6 +35,7 @@ from sim.dashboard import (
     scenarios,
     session,
     tables,
+    timeseries,
 )
 from sim.dashboard.classroom import ClassRoom, ClassSettings, StaleGroupError
 from sim.dashboard.controls import NO_SCENARIO, ControlKind
@@ -46,9 +47,22 @@ SMALL = {"n_customers": 600, "n_employees": 6}
 
 
 def test_module_doctests():
-    from sim.dashboard import student
+    from sim.dashboard import runbar, sidebar, student
 
-    modules = (controls, session, lessons, entries, labels, charts, tables, classroom, student)
+    modules = (
+        controls,
+        session,
+        lessons,
+        entries,
+        labels,
+        charts,
+        timeseries,
+        tables,
+        classroom,
+        runbar,
+        sidebar,
+        student,
+    )
     for module in modules:
         result = doctest.testmod(module)
         assert result.failed == 0, module.__name__
@@ -488,10 +502,10 @@ def test_tables_speak_plainly():
 @pytest.fixture
 def pages(monkeypatch, tmp_path):
     """The app's routes, the solo world shrunk, classes in a temporary folder."""
-    from sim.dashboard import app, student
+    from sim.dashboard import app, sidebar
 
-    monkeypatch.setattr(student, "WORLD_DEFAULTS", {**student.WORLD_DEFAULTS, **SMALL})
-    monkeypatch.setattr("sim.dashboard.components.WORLD_DEFAULTS", student.WORLD_DEFAULTS)
+    monkeypatch.setattr(sidebar, "WORLD_DEFAULTS", {**sidebar.WORLD_DEFAULTS, **SMALL})
+    monkeypatch.setattr("sim.dashboard.components.WORLD_DEFAULTS", sidebar.WORLD_DEFAULTS)
     monkeypatch.setenv(classroom.CLASSES_DIR_ENV, str(tmp_path))
     return app
 

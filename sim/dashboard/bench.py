@@ -40,8 +40,9 @@ def server_weeks_per_second(
     import ipyvuetify
 
     from sim.dashboard import app
+    from sim.dashboard.classroom import GroupLink
     from sim.dashboard.session import DashboardModel
-    from sim.dashboard.student import GroupLink, StudentScreen
+    from sim.dashboard.student import StudentScreen
     from sim.dashboard.ui import component, solara
 
     v: Any = ipyvuetify  # untyped: its widget classes are generated at import

@@ -37,6 +37,7 @@ __all__ = [
     "ClassSettings",
     "ClassState",
     "ClassroomError",
+    "GroupLink",
     "GroupRecord",
     "StaleGroupError",
     "classes_dir",
@@ -389,3 +390,11 @@ class ClassRoom:
         buffer = io.BytesIO()
         self.all_rounds().to_parquet(buffer, index=False)
         return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class GroupLink:
+    """A session that belongs to a group of a class (None for a student alone)."""
+
+    room: ClassRoom
+    record: GroupRecord

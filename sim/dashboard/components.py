@@ -14,10 +14,11 @@ from __future__ import annotations
 from typing import Any, cast
 
 from sim.config import ConfigError
-from sim.dashboard.classroom import ClassRoom, ClassroomError
+from sim.dashboard.classroom import ClassRoom, ClassroomError, GroupLink
 from sim.dashboard.scenarios import usable_scenarios
 from sim.dashboard.session import DashboardModel
-from sim.dashboard.student import WORLD_DEFAULTS, GroupLink, StudentScreen, world_model
+from sim.dashboard.sidebar import WORLD_DEFAULTS, world_model
+from sim.dashboard.student import StudentScreen
 from sim.dashboard.teacher import TeacherPage, query
 from sim.dashboard.ui import component, html_block, solara
 

@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from sim.dashboard import labels
-from sim.dashboard.charts import decision_text
+from sim.dashboard.timeseries import decision_text
 
 __all__ = [
     "ROUND_COLUMNS",

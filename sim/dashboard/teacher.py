@@ -15,7 +15,7 @@ from typing import Any, cast
 
 import pandas as pd
 
-from sim.dashboard.charts import MONEY, NUMBER, group_chart
+from sim.dashboard.charts import group_chart
 from sim.dashboard.classroom import (
     ClassRoom,
     ClassroomError,
@@ -29,6 +29,7 @@ from sim.dashboard.entries import MAX_SEED, Limits, world_limits
 from sim.dashboard.fields import NumberEntry
 from sim.dashboard.livechart import LiveChart
 from sim.dashboard.tables import decisions_in_words, fmt, round_column_words
+from sim.dashboard.timeseries import MONEY, NUMBER
 from sim.dashboard.ui import component, html_block, solara, use_poll
 
 __all__ = [
