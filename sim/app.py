@@ -80,6 +80,34 @@ def _progress_bar(cfg: SimConfig, quiet: bool) -> tqdm[Any] | None:
     return tqdm(total=cfg.run.weeks, unit="week", desc=cfg.run.name, leave=False)
 
 
+_WATCHED_PIDS: set[int] = set()  # worker processes already watching their parent
+
+
+def die_with_parent(poll_s: float = 1.0) -> None:
+    """Stop a sweep's worker process within a second of the process that started it dying.
+
+    Killed with SIGKILL, a study's main process cannot stop its joblib (loky) workers,
+    which would otherwise finish their runs and idle for minutes. A worker notices that
+    it has been handed to another parent and exits; its unfinished run folder is hidden
+    and swept away by the next run. The main process itself is not watched.
+    """
+    import multiprocessing
+    import os
+    import threading
+
+    if os.getpid() in _WATCHED_PIDS or multiprocessing.current_process().name == "MainProcess":
+        return
+    _WATCHED_PIDS.add(os.getpid())
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
+
+
 @hydra.main(version_base="1.3", config_path=str(CONFIG_DIR), config_name="config")
 def hydra_main(dict_cfg: DictConfig) -> float | None:
     """One Hydra job: run the configured model and write its folder; return NPV of profit.
@@ -89,6 +117,8 @@ def hydra_main(dict_cfg: DictConfig) -> float | None:
     stopping the sweep, so the rest still runs and aggregates.
     """
     hc = HydraConfig.get()
+    if hc.mode == RunMode.MULTIRUN:
+        die_with_parent()
     overrides = list(hc.overrides.task)
     point = int(dict_cfg.run.point)
     if hc.mode == RunMode.MULTIRUN and point >= 0:

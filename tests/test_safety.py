@@ -356,3 +356,38 @@ def test_ctrl_c_on_a_study_names_the_runs_kept_and_how_to_resume(tmp_path):
     line = err.strip().splitlines()[-1]
     assert line.startswith(f"interrupted: {kept} of 12 runs finished and are kept in results/s/")
     assert "finish the study with: sim study s.yaml --resume results/s/" in line
+
+
+def test_sigkill_of_a_study_leaves_no_worker_running(tmp_path):
+    """Killed with SIGKILL, a study's joblib workers used to run on (and idle for minutes)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    (tmp_path / "s.yaml").write_text(
+        "question: Does it stop?\npolicies: [baseline, profit_cuts]\n"
+        "smoke: {weeks: 400, replications: 6}\n",
+        encoding="utf-8",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "sim", "study", "s.yaml", "--smoke", "--jobs", "2",
+         "--results-dir", "results"],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    deadline = time.time() + 180
+    while time.time() < deadline and len(list(tmp_path.glob("results/**/summary.json"))) < 2:
+        time.sleep(0.05)
+    children = subprocess.run(
+        ["pgrep", "-P", str(proc.pid)], capture_output=True, text=True, check=False
+    ).stdout.split()
+    assert children, "the study should have started its workers"
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    deadline = time.time() + 15
+    alive = children
+    while time.time() < deadline and alive:
+        time.sleep(0.2)
+        alive = [pid for pid in children if Path(f"/proc/{pid}").exists()]
+    assert alive == []
