@@ -77,6 +77,11 @@ def group_strategy(group: str) -> st.SearchStrategy[Any]:
 GROUPS = [f.name for f in dataclasses.fields(SimConfig) if f.name not in ("seed", "changes")]
 
 
+def most_staff(cfg: SimConfig) -> int:
+    """The largest staffing.min_headcount the cross-field rule allows."""
+    return max(cfg.market.n_customers, cfg.workforce.n_employees, 1)
+
+
 def repair(cfg: SimConfig) -> SimConfig:
     """Satisfy the cross-field rules (so no draw is wasted on a rejected config)."""
     m, b, o = cfg.market, cfg.behaviour, cfg.operations
@@ -90,6 +95,7 @@ def repair(cfg: SimConfig) -> SimConfig:
     if o.quality_capability_weight + o.quality_satisfaction_weight + o.quality_energy_weight <= 0:
         o.quality_capability_weight = 1.0
     cfg.staffing.layoff_week = min(cfg.staffing.layoff_week, max(cfg.run.weeks - 1, 0))
+    cfg.staffing.min_headcount = min(cfg.staffing.min_headcount, most_staff(cfg))
     if cfg.run.weeks == 0:  # no week for a layoff to happen in
         cfg.staffing.kind = StaffingKind.steady
     if cfg.feedback.cut():  # a cut link is held at its end-of-burn-in value
@@ -110,6 +116,8 @@ def valid_configs(draw: st.DrawFn) -> tuple[SimConfig, int]:
         value = getattr(drawn, name)
         if f"{group}.{name}" == "staffing.layoff_week":  # inside the horizon, as repaired
             value = min(value, max(cfg.run.weeks - 1, 0))
+        if f"{group}.{name}" == "staffing.min_headcount":  # no more staff than people
+            value = min(value, most_staff(cfg))
         if value is StaffingKind.layoff and cfg.run.weeks == 0:
             continue  # no week for a layoff to happen in
         value = value.name if isinstance(value, enum.Enum) else value
