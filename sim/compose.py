@@ -120,9 +120,12 @@ def check_overrides(overrides: Sequence[str], multirun: bool) -> None:
     """
     from pathlib import Path
 
-    from sim.footprint import check_room
+    from sim.footprint import LARGE_MB, check_room, estimate
 
     lists = expand_sweeps(overrides) if multirun else [list(overrides)]
     for combo in lists:
         cfg = compose_config(combo)
-        check_room(cfg, runs=1, workers=1, folder=Path(cfg.run.results_dir))
+        needs = check_room(cfg, runs=1, workers=1, folder=Path(cfg.run.results_dir))
+        big = estimate(cfg)
+        if max(big.memory_mb, big.disk_mb) > LARGE_MB:
+            print(f"{' '.join(combo) or 'default run'}: {needs}", flush=True)

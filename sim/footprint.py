@@ -19,6 +19,7 @@ from sim.config import ConfigError, SimConfig
 
 MARGIN = 1.5  # estimates are rounded up by half again
 MB = 1e6
+LARGE_MB = 1000.0  # a run this large (memory or disk) says what it will take before it starts
 
 
 @dataclass(frozen=True)

@@ -391,3 +391,15 @@ def test_sigkill_of_a_study_leaves_no_worker_running(tmp_path):
         time.sleep(0.2)
         alive = [pid for pid in children if Path(f"/proc/{pid}").exists()]
     assert alive == []
+
+
+def test_a_large_run_says_what_it_will_take_before_it_starts(tmp_path, capsys, monkeypatch):
+    import sim.footprint
+
+    monkeypatch.setattr(sim.footprint, "LARGE_MB", 0.0)  # every run counts as large
+    from sim.compose import check_overrides
+
+    check_overrides([*SMOKE_RUN, f"run.results_dir={tmp_path}"], multirun=False)
+    line = capsys.readouterr().out.strip()
+    assert line.endswith("1 run: about 375 MB of memory each (1 at once) and 1 MB on disk")
+    assert written(tmp_path) == []
