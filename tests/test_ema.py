@@ -187,3 +187,24 @@ def test_yearly_series_sum_and_sample_whole_years():
     assert out["profit"] == [52.0, 52.0]
     assert out["customers"] == [51.0, 103.0]
     assert out["employee_turnover"] == [0.0, 2.0]
+
+
+def test_box_figure_when_prim_restricts_no_dimension():
+    """A box that keeps the whole space has no limit rows (this raised KeyError)."""
+    import numpy as np
+    import pandas as pd
+
+    from sim.research.ema.discovery import PrimResult
+    from sim.research.ema.plots import box_figure
+
+    result = PrimResult(
+        trajectory=pd.DataFrame(),
+        chosen=0,
+        limits=pd.DataFrame(),
+        stats={"coverage": 1.0, "density": 0.5, "mass": 1.0},
+        steps=pd.DataFrame(),
+    )
+    table = pd.DataFrame({"a": [0.1, 0.2], "difference": [1.0, -1.0]})
+    fig = box_figure(result, table, np.array([True, False]))
+    right = fig.axes[1]
+    assert "restricted no uncertainty" in right.texts[0].get_text()

@@ -60,8 +60,10 @@ def box_figure(
         left.plot([lo, hi], [i, i], color="tab:red", linewidth=6, solid_capstyle="butt")
         left.text(lo, i + 0.1, f"{row['box_low']:.3g}", ha="center", fontsize=8)
         left.text(hi, i + 0.1, f"{row['box_high']:.3g}", ha="center", fontsize=8)
-    left.set_yticks(range(len(limits)), list(limits["uncertainty"]))
-    left.set_ylim(-0.5, len(limits) - 0.5)
+    # PRIM may keep the whole space (no dimension restricted): then there is no row at all.
+    dims = list(limits["uncertainty"]) if "uncertainty" in limits else []
+    left.set_yticks(range(len(dims)), dims)
+    left.set_ylim(-0.5, max(len(dims), 1) - 0.5)
     left.set_xlim(-0.05, 1.05)
     left.set_xlabel("position within the declared range (0 = low end, 1 = high end)")
     s = result.stats
@@ -70,7 +72,6 @@ def box_figure(
         loc="left",
         fontsize=10,
     )
-    dims = list(limits["uncertainty"])
     if dims:
         xk = dims[0]
         yk = dims[1] if len(dims) > 1 else "difference"
@@ -109,4 +110,8 @@ def box_figure(
         right.set_ylabel(yk)
         right.legend(fontsize=8)
         right.grid(alpha=0.3)
+    else:
+        right.set_axis_off()
+        right.text(0.5, 0.5, "PRIM restricted no uncertainty:\nthe box is the whole space",
+                   ha="center", va="center")  # fmt: skip
     return fig
