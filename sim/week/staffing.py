@@ -13,7 +13,6 @@ from numpy.typing import NDArray
 from sim import chain
 from sim.policies import staffing
 from sim.state import FOCAL, LAID_OFF, baseline_quality
-from sim.week.decisions import situation
 from sim.week.flows import Flows
 from sim.week.world import World
 
@@ -86,7 +85,7 @@ def manage_staff(world: World, flows: Flows) -> None:
             firm.desired_hours_smoothed, desired_hours(world, flows.focal), PLANNING_SMOOTHING
         )
     )
-    seen = situation(world)
+    seen = world.situation()
     decision = staffing.decide(cfg.staffing, seen)
     if seen.quarter_ended:
         books.quarter_revenue = 0.0

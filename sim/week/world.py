@@ -21,6 +21,7 @@ from sim.metrics import MetricsRecorder
 from sim.policies import management, service
 from sim.policies.situation import Situation
 from sim.state import ACTIVE, CustomerState, EmployeeState
+from sim.units import WEEKS_PER_QUARTER
 from sim.week.links import Links
 
 if TYPE_CHECKING:
@@ -133,12 +134,23 @@ class World:
     def __post_init__(self) -> None:
         if self.switching_barrier.size != self.customers.n:
             self.switching_barrier = np.exp(-self.customers.switching_cost)
-        self.decisions = management.decide(
-            self.config,
-            Situation(
-                market_wage_per_week=self.config.workforce.market_wage_per_week,
-                people_in_market=self.config.market.n_customers,
-            ),
+        self.decisions = management.decide(self.config, self.situation())
+
+    def situation(self) -> Situation:
+        """What management sees now: headcount, the pipeline, planned workload, last quarter."""
+        cfg, firm, books, week = self.config, self.firm, self.books, self.week
+        return Situation(
+            week=week,
+            headcount=self.headcount,
+            in_pipeline=sum(firm.pipeline.values()),
+            target_headcount=firm.target_headcount,
+            desired_hours=firm.desired_hours_smoothed,
+            hours_per_employee=cfg.operations.hours_per_employee_week,
+            quarter_ended=week > 0 and week % WEEKS_PER_QUARTER == 0,
+            quarter_revenue=books.quarter_revenue,
+            quarter_profit=books.quarter_profit,
+            market_wage_per_week=cfg.workforce.market_wage_per_week,
+            people_in_market=cfg.market.n_customers,
         )
 
     @property
