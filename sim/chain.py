@@ -62,15 +62,58 @@ def weekly_rate(rate_per_year: Float) -> Float:
 # ------------------------------------------------------------- employee side
 
 
-def capability(tenure_weeks: Float, new_hire: float, learning_weeks: float) -> Float:
-    """Learning curve: capability rises from ``new_hire`` toward 1 (SF19).
+def capability(
+    tenure_weeks: Float,
+    new_hire: float,
+    learning_weeks: float,
+    *,
+    knowledge_weight: float = 0.0,
+    knowledge_weeks: float = 52.0,
+    ability: Float = 1.0,
+    standardisation: float = 0.0,
+    boost: float = 0.0,
+) -> Float:
+    """Capability from experience: a task-skill ramp and slower job knowledge (SF19, SF20).
+
+    Task skill rises from ``new_hire`` toward 1 within weeks; a share ``knowledge_weight``
+    of capability is job and customer knowledge, built over months and years. Process
+    standardisation closes a share of the gap to full capability (quality depends less on
+    experience); ``ability`` is the person's own multiplier and ``boost`` what training adds.
 
     >>> float(capability(0.0, 0.4, 3.0))
     0.4
     >>> round(float(capability(9.0, 0.4, 3.0)), 3)
     0.97
+    >>> round(float(capability(26.0, 0.4, 4.0, knowledge_weight=0.2)), 3)
+    0.878
+    >>> float(capability(0.0, 0.4, 4.0, standardisation=1.0))
+    1.0
     """
-    return 1.0 - (1.0 - new_hire) * np.exp(-_f(tenure_weeks) / learning_weeks)
+    t = _f(tenure_weeks)
+    skill = 1.0 - (1.0 - new_hire) * np.exp(-t / learning_weeks)
+    if knowledge_weight > 0:
+        skill = skill * (1.0 - knowledge_weight * np.exp(-t / knowledge_weeks))
+    if standardisation > 0:
+        skill = 1.0 - (1.0 - standardisation) * (1.0 - skill)
+    return _f(ability) * skill * (1.0 + boost)
+
+
+def saturating(spend: float, most: float, scale: float) -> float:
+    """An effect that saturates in spend: ``most`` * (1 - exp(-spend / scale)).
+
+    >>> round(saturating(60.0, 0.15, 60.0), 4)
+    0.0948
+    """
+    return most * (1.0 - math.exp(-spend / scale)) if spend > 0 else 0.0
+
+
+def applicant_ability(pay_ratio: float, effect: float) -> float:
+    """Mean ability of new hires: better pay draws abler applicants (Dal Bo et al. 2013).
+
+    >>> applicant_ability(1.0, 0.1)
+    1.0
+    """
+    return 1.0 + effect * math.log(max(pay_ratio, 1e-9))
 
 
 def internal_service_quality(
@@ -100,7 +143,7 @@ def internal_service_quality(
     ...     insecurity_effect=0.15, mirror_effect=0.3))
     0.0
     """
-    perks = perk_effect_max * (1.0 - math.exp(-perks_per_week / perk_scale))
+    perks = saturating(perks_per_week, perk_effect_max, perk_scale)
     overload = np.maximum(_f(work_pressure) - 1.0, 0.0)
     return (
         pay_effect * (_f(pay_ratio) - 1.0)
@@ -122,17 +165,27 @@ def p_quit_per_week(
     satisfaction_sensitivity: float,
     fatigue_sensitivity: float,
     survivor_effect: float,
+    floor_per_year: float = 0.0,
 ) -> Float:
     """Weekly quit probability: falls with satisfaction, rises with fatigue and insecurity.
 
-    Layoff survivors' extra hazard (SF24) is the multiplicative ``insecurity`` term.
+    ``floor_per_year`` of the base rate are quits no employer controls (moves, family);
+    only the rest responds to satisfaction, so even the best-treated staff still leave
+    at that rate. Layoff survivors' extra hazard (SF24) is the ``insecurity`` term.
 
     >>> p = p_quit_per_week(0.62, 0.0, 0.0, base_per_year=0.18, reference_satisfaction=0.62,
-    ...     satisfaction_sensitivity=8, fatigue_sensitivity=1, survivor_effect=1)
+    ...     satisfaction_sensitivity=8, fatigue_sensitivity=1, survivor_effect=1,
+    ...     floor_per_year=0.04)
     >>> round(float(1 - (1 - p) ** 52), 3)
     0.18
+    >>> p = p_quit_per_week(1.0, 0.0, 0.0, base_per_year=0.18, reference_satisfaction=0.62,
+    ...     satisfaction_sensitivity=50, fatigue_sensitivity=1, survivor_effect=1,
+    ...     floor_per_year=0.04)
+    >>> round(float(1 - (1 - p) ** 52), 3)
+    0.04
     """
-    base_rate = -math.log(1.0 - min(base_per_year, 0.999))
+    floor_rate = -math.log(1.0 - min(floor_per_year, 0.999))
+    base_rate = max(-math.log(1.0 - min(base_per_year, 0.999)) - floor_rate, 0.0)
     rate = (
         base_rate
         * np.exp(
@@ -141,7 +194,7 @@ def p_quit_per_week(
         )
         * (1.0 + survivor_effect * _f(insecurity))
     )
-    return weekly_rate(rate)
+    return weekly_rate(rate + floor_rate)
 
 
 def layoff_shock(share_laid_off: float, scale: float, fair_process: bool) -> float:
@@ -170,23 +223,30 @@ def work_pressure(desired_hours: float, capacity_hours: float) -> float:
     return desired_hours / capacity_hours
 
 
-def time_ratio(pressure: float, overtime_max_share: float, slack_max: float) -> tuple[float, float]:
+def time_ratio(
+    pressure: float, overtime_max_share: float, slack_max: float, time_cut: float = 0.0
+) -> tuple[float, float]:
     """Time actually given per customer (as a share of the standard) and overtime share.
 
-    Under pressure staff first work overtime up to a limit, then cut corners; with slack
-    they give a little more time, up to ``slack_max`` (§2.6).
+    Under pressure staff cut time and work overtime at once (Oliva & Sterman 2001): a
+    share ``time_cut`` of the excess (in logs) is absorbed by cutting time, the rest by
+    overtime up to its limit, beyond which time is cut further. With slack they give a
+    little more time, up to ``slack_max`` (§2.6). ``time_cut`` 0 is overtime first.
 
     >>> time_ratio(0.5, 0.15, 1.15)
     (1.15, 0.0)
     >>> r, ot = time_ratio(1.3, 0.15, 1.15)
     >>> round(r, 4), ot
     (0.8846, 0.15)
+    >>> r, ot = time_ratio(1.1, 0.15, 1.15, 0.5)
+    >>> round(r, 4), round(ot, 4)
+    (0.9535, 0.0488)
     """
     if pressure <= 0:
         return slack_max, 0.0
     if pressure <= 1.0:
         return min(slack_max, 1.0 / pressure), 0.0
-    overtime = min(pressure - 1.0, overtime_max_share)
+    overtime = min(pressure ** (1.0 - time_cut) - 1.0, overtime_max_share)
     return min(1.0, (1.0 + overtime) / pressure), overtime
 
 
@@ -210,24 +270,27 @@ def service_quality(
     fatigue: Float,
     adequacy: Float,
     *,
-    capability_weight: float,
-    satisfaction_weight: float,
-    energy_weight: float,
+    effort_effect: float,
+    effort_reference: float,
+    fatigue_loss: float,
     curvature: float,
     ceiling: float = 1.0,
 ) -> Float:
     """Quality of one encounter in [0, 1] before noise and failures (§2.5, §2.6).
 
-    >>> float(service_quality(1.0, 1.0, 0.0, 1.0, capability_weight=0.45,
-    ...     satisfaction_weight=0.25, energy_weight=0.3, curvature=2.5))
+    The server's capability, worn down by fatigue and lifted or lowered by discretionary
+    effort (satisfaction above or below the baseline, SF12), times the effect of the time
+    given, up to the ceiling of the process.
+
+    >>> float(service_quality(1.0, 0.62, 0.0, 1.0, effort_effect=0.5, effort_reference=0.62,
+    ...     fatigue_loss=0.3, curvature=2.5))
     1.0
+    >>> round(float(service_quality(0.9, 0.72, 0.0, 1.0, effort_effect=0.5,
+    ...     effort_reference=0.62, fatigue_loss=0.3, curvature=2.5, ceiling=0.95)), 4)
+    0.8978
     """
-    total = capability_weight + satisfaction_weight + energy_weight
-    person = (
-        capability_weight * _f(capability)
-        + satisfaction_weight * _f(employee_satisfaction)
-        + energy_weight * (1.0 - _f(fatigue))
-    ) / total
+    effort = np.maximum(1.0 + effort_effect * (_f(employee_satisfaction) - effort_reference), 0.0)
+    person = _f(capability) * (1.0 - fatigue_loss * _f(fatigue)) * effort
     return clip(ceiling * person * time_effect(adequacy, curvature), 0.0, 1.0)
 
 
@@ -295,6 +358,42 @@ def disconfirmation(
     d = _f(quality) - _f(expectation)
     d = np.where(d < 0, np.minimum(d + adequate_gap, 0.0), np.maximum(d - desired_gap, 0.0))
     return np.round(np.where(d < 0, loss_weight * d, d), 12)
+
+
+def expectation_target(experienced: Float, anchor: float, anchor_weight: float) -> Float:
+    """Where expectations head after an encounter: partly the market's offer (§2.2, SF37).
+
+    Expectations are partly rational, anchored on what the market delivers (the firm's
+    reputation among the rest), and partly adaptive, following the customer's own
+    experience (Boulding et al. 1993). A lasting quality gain therefore leaves a lasting
+    positive disconfirmation of ``anchor_weight`` times its size, less the part the
+    market anchor itself moves with the firm.
+
+    >>> round(float(expectation_target(0.9, 0.8, 0.5)), 12)
+    0.85
+    """
+    return (1.0 - anchor_weight) * _f(experienced) + anchor_weight * anchor
+
+
+def value_gap(
+    price: Float,
+    reference_price: float,
+    price_sensitivity: Float,
+    quality_sensitivity: Float,
+    weight: float,
+) -> Float:
+    """Quality-equivalent of paying more (or less) than the market: value for money.
+
+    A customer trades price against quality at their own rate (the same weights they
+    choose firms by), so a price above the market's feels like that much less quality
+    (ACSI's perceived value).
+
+    >>> round(float(value_gap(1.1, 1.0, 3.0, 6.0, 1.0)), 12)
+    0.05
+    """
+    return weight * (_f(price) - reference_price) * _f(price_sensitivity) / np.maximum(
+        _f(quality_sensitivity), 1e-9
+    )
 
 
 def satisfaction_target(level: Float, weighted_disconfirmation: Float, weight: float) -> Float:
@@ -416,16 +515,37 @@ def cost_to_serve_multiplier(tenure_weeks: Float, new_cost: float, scale_weeks: 
     return 1.0 + (new_cost - 1.0) * np.exp(-_f(tenure_weeks) / scale_weeks)
 
 
-def visit_chance(visit_probability: Float, satisfaction: Float, slope: float) -> Float:
-    """Chance of a visit this week: the habitual rate, lower when dissatisfied.
+def visit_chance(
+    visit_probability: Float,
+    satisfaction: Float,
+    slope: float,
+    relative_price: Float = 1.0,
+    price_elasticity: float = 0.0,
+) -> Float:
+    """Chance of a visit this week: the habitual rate, lower when dissatisfied or dear.
 
     Share of wallet falls linearly with dissatisfaction (Keiningham et al. 2003 find
-    satisfaction raises share of wallet; the slope is an assumption).
+    satisfaction raises share of wallet; the slope is an assumption); frequency falls
+    with the price paid relative to the market's at a constant elasticity.
 
     >>> float(visit_chance(0.5, 1.0, 0.3)), float(visit_chance(0.5, 0.0, 0.3))
     (0.5, 0.35)
+    >>> round(float(visit_chance(0.5, 1.0, 0.3, 0.9, 0.8)), 4)
+    0.544
     """
-    return visit_probability * (1.0 - slope * (1.0 - satisfaction))
+    chance = _f(visit_probability) * (1.0 - slope * (1.0 - _f(satisfaction)))
+    if price_elasticity > 0:
+        chance = chance * np.power(_f(relative_price), -price_elasticity)
+    return np.minimum(chance, 1.0)
+
+
+def referral_lift(reward: float, lift_max: float, scale: float) -> float:
+    """Relative referral rate under a reward: rises with it, with diminishing returns.
+
+    >>> referral_lift(0.0, 1.0, 30.0), round(referral_lift(30.0, 1.0, 30.0), 3)
+    (1.0, 1.632)
+    """
+    return 1.0 + saturating(reward, lift_max, scale)
 
 
 def likelihood_to_recommend(satisfaction: Float) -> NDArray[np.int64]:

@@ -247,11 +247,12 @@ class BehaviourConfig:
     # world held where it was under the classic rule (smoothing toward the quality felt):
     # satisfaction mean and spread, churn and NPS of the default world (docs/validation.md).
     satisfaction_smoothing: float = param(
-        0.05,
+        0.2,
         0,
         1,
         unit="weight/encounter",
-        source="§2.2",
+        source="§2.2 (a failure moves overall satisfaction by about a box: Bolton & Drew "
+        "1991, Smith & Bolton 1998)",
         doc="share of an encounter's disconfirmation shift that satisfaction takes on",
     )
     satisfaction_relaxation: float = param(
@@ -285,7 +286,17 @@ class BehaviourConfig:
         1,
         unit="weight/encounter",
         source="§2.2",
-        doc="how fast expectations follow experienced quality",
+        doc="how fast expectations move toward their target after an encounter",
+    )
+    expectation_anchor_weight: float = param(
+        0.5,
+        0,
+        1,
+        unit="share",
+        source="SF37 §2.2 (Oliver 1980; Boulding et al. 1993; Rust et al. 1999)",
+        doc="share of the expectation target set by the market's offer (the quality the "
+        "market delivers, the firm's reputation included) rather than by the customer's own "
+        "experience: 0 fully adaptive, 1 fully anchored",
     )
     disconfirmation_weight: float = param(
         0.8,
@@ -307,23 +318,23 @@ class BehaviourConfig:
         doc="how much more a negative disconfirmation weighs than a positive one",
     )
     retention_threshold_mean: float = param(
-        0.79,
+        0.6,
         0,
         1,
         unit="satisfaction",
-        source="SF7 §2.2",
+        source="SF7 §2.2 (moves with satisfaction_bias_mean: both are on the survey scale)",
         doc="satisfaction at which the defection curve is at its midpoint (s0)",
     )
     retention_threshold_sd: float = param(
-        0.01,
+        0.08,
         0,
         0.5,
         unit="satisfaction",
-        source="SF10",
+        source="SF10 §2.2 (Mittal & Kamakura 2001: thresholds differ by customer)",
         doc="spread of s0 across customers (some are hard to please)",
     )
     satisfaction_bias_mean: float = param(
-        0.0,
+        -0.19,
         -0.5,
         0.5,
         unit="satisfaction",
@@ -332,23 +343,24 @@ class BehaviourConfig:
         "sits on the survey scales (boxes, likelihood to recommend) for a given quality",
     )
     satisfaction_bias_sd: float = param(
-        0.05,
+        0.10,
         0,
         0.5,
         unit="satisfaction",
-        source="SF7 SF10",
+        source="SF7 SF10 §2.8 (ACSI: customer-level scores spread ~15-20 points)",
         doc="spread of a persistent personal offset in how service quality is felt",
     )
     retention_steepness: float = param(
-        80.0,
+        8.0,
         0,
         200,
         unit="1/satisfaction",
-        source="SF7 §2.2",
-        doc="steepness k of the satisfaction-to-defection logistic",
+        source="SF7 §2.2 (moderate per customer; the market curve is steeper through "
+        "heterogeneous thresholds)",
+        doc="steepness k of each customer's satisfaction-to-defection logistic",
     )
     defection_max_per_year: float = param(
-        6.0,
+        1.2,
         0,
         52,
         unit="1/year (rate)",
@@ -356,12 +368,13 @@ class BehaviourConfig:
         doc="defection hazard rate of a very dissatisfied customer in a contested market",
     )
     defection_min_per_year: float = param(
-        0.04,
+        0.06,
         0,
         52,
         unit="1/year (rate)",
-        source="§2.2",
-        doc="defection hazard rate of a delighted customer",
+        source="§2.2 (Jones & Sasser 1995: satisfied customers defect too: variety "
+        "seeking, rival offers)",
+        doc="defection hazard rate of a delighted customer (before the rivals' pull)",
     )
     new_customer_hazard_boost: float = param(
         1.0,
@@ -416,16 +429,35 @@ class BehaviourConfig:
         0,
         1,
         unit="share",
+        source="§2.2 (Keiningham et al. 2003: satisfaction raises share of wallet)",
         doc="how much visit frequency falls with dissatisfaction",
     )
+    visit_price_elasticity: float = param(
+        0.8,
+        0,
+        5,
+        unit="elasticity",
+        source="Andreyeva, Long & Brownell 2010 (food away from home: -0.81)",
+        doc="how much visit frequency falls with the price paid relative to the market's "
+        "(visits scale with relative price to the power -elasticity)",
+    )
+    value_weight: float = param(
+        1.0,
+        0,
+        5,
+        unit="multiplier",
+        source="§2.8 (ACSI: perceived value, quality given price, drives satisfaction)",
+        doc="weight of value for money in the experience: a price above the market's counts "
+        "as lost quality at the customer's own price-to-quality trade-off (0: price is not felt)",
+    )
     referral_intent_satisfaction: float = param(
-        0.845,
+        9 / 11,
         0,
         1,
         unit="satisfaction",
-        source="SF32",
-        doc="satisfaction at which a customer intends to refer (only they refer); calibrated "
-        "so 68-81% of customers intend, as in Kumar et al. 2007",
+        source="SF32 SF33",
+        doc="satisfaction at which a customer intends to refer (only they refer): the "
+        "promoter line, 9 of 11 on the 0-10 scale",
     )
     detractor_satisfaction: float = param(
         7 / 11,
@@ -443,6 +475,22 @@ class BehaviourConfig:
         source="SF32",
         doc="actual referrals a customer who intends to refer makes per year (most "
         "intentions are never acted on)",
+    )
+    referral_reward_lift: float = param(
+        1.0,
+        0,
+        10,
+        unit="multiplier",
+        source="Ryu & Feick 2007; Wirtz & Chew 2002",
+        doc="most a referral reward can add to the referral rate (1: doubles it); the lift "
+        "saturates in the reward",
+    )
+    referral_reward_scale: float = param(
+        30.0,
+        0.01,
+        MONEY_MAX,
+        unit="currency/referral",
+        doc="reward for ~63% of the most lift",
     )
     referral_conversion: float = param(
         0.15,
@@ -528,29 +576,75 @@ class OperationsConfig:
         unit="quality",
         doc="quality of a flawless encounter by a rested expert",
     )
-    quality_capability_weight: float = param(
-        0.45,
+    quality_effort_effect: float = param(
+        0.5,
         0,
-        1,
-        unit="weight",
-        source="SF19",
-        doc="share of quality from employee capability",
+        5,
+        unit="quality share per satisfaction",
+        source="SF12 §2.5 (Harter, Schmidt & Hayes 2002: engagement-customer outcome "
+        "r ~ 0.2; modest, noisy)",
+        doc="discretionary effort: relative quality gained per unit of employee "
+        "satisfaction above the baseline (lost below it)",
     )
-    quality_satisfaction_weight: float = param(
-        0.25,
+    quality_effort_reference: float = param(
+        0.62,
         0,
         1,
-        unit="weight",
+        unit="satisfaction",
         source="SF12 §2.5",
-        doc="share of quality from employee satisfaction (modest, noisy)",
+        doc="employee satisfaction at which effort is neither above nor below the usual",
     )
-    quality_energy_weight: float = param(
-        0.30,
+    quality_fatigue_loss: float = param(
+        0.3,
         0,
         1,
-        unit="weight",
+        unit="share",
         source="§2.6",
-        doc="share of quality from freshness (1 - fatigue)",
+        doc="share of quality lost by a fully fatigued employee",
+    )
+    standardisation: float = param(
+        0.0,
+        0,
+        1,
+        unit="share",
+        source="SF20 §2.5",
+        doc="process standardisation: the share of the experience gap that scripts and "
+        "checklists close (quality depends less on tenure), at a cost in the ceiling",
+    )
+    standardisation_ceiling_cost: float = param(
+        0.05,
+        0,
+        1,
+        unit="share",
+        source="SF20 (assumption: scripted service leaves less room for judgement)",
+        doc="share of the quality ceiling lost at full standardisation",
+    )
+    continuity_share: float = param(
+        0.6,
+        0,
+        1,
+        unit="probability",
+        source="Gutek et al. 1999 (service relationships vs encounters)",
+        doc="chance a customer is served by their usual employee when that person is "
+        "still on the staff",
+    )
+    continuity_bonus: float = param(
+        0.03,
+        0,
+        1,
+        unit="quality",
+        source="Gutek et al. 1999; Bendapudi & Berry 1997 (assumption for the size)",
+        doc="extra quality when the usual employee serves (they know the customer); a "
+        "quit or layoff breaks the relationship",
+    )
+    pressure_time_cut: float = param(
+        0.5,
+        0,
+        1,
+        unit="share",
+        source="SF27 §2.6 (Oliva & Sterman 2001: staff cut time and work overtime at once)",
+        doc="share of excess work pressure absorbed by cutting time per customer; the rest "
+        "goes to overtime up to its limit",
     )
     time_effect_curvature: float = param(
         2.5,
@@ -647,12 +741,46 @@ class WorkforceConfig:
         doc="productivity of a new hire",
     )
     learning_weeks: float = param(
-        3.0,
+        4.0,
         0.1,
         520,
         unit="weeks",
-        source="SF19",
-        doc="learning time constant: 95% of full capability after three of them",
+        source="SF19 (front line: full productivity in 4-12 weeks)",
+        doc="time constant of the task-skill ramp: 95% of task skill after three of them",
+    )
+    knowledge_weight: float = param(
+        0.2,
+        0,
+        1,
+        unit="share",
+        source="§2.5 (Sturman 2003 meta-analysis: experience keeps raising performance "
+        "over the first years, with diminishing returns)",
+        doc="share of capability that is job and customer knowledge, built over months "
+        "and years rather than weeks",
+    )
+    knowledge_weeks: float = param(
+        52.0,
+        1,
+        1040,
+        unit="weeks",
+        source="§2.5 (Sturman 2003)",
+        doc="time constant of job and customer knowledge",
+    )
+    ability_sd: float = param(
+        0.08,
+        0,
+        0.5,
+        unit="share",
+        source="Hunter, Schmidt & Judiesch 1990 (output sd ~15-20% of the mean in routine jobs)",
+        doc="spread of people's ability: a multiplier of capability, fixed per person",
+    )
+    applicant_pay_effect: float = param(
+        0.1,
+        0,
+        2,
+        unit="ability per log pay ratio",
+        source="Dal Bo, Finan & Rossi 2013 (higher pay attracts abler applicants)",
+        doc="mean ability of new hires rises by this times ln(pay / market pay)",
     )
     satisfaction_baseline: float = param(
         0.62,
@@ -668,11 +796,12 @@ class WorkforceConfig:
         0.08, 0, 1, unit="satisfaction", doc="stable person-to-person differences"
     )
     pay_effect: float = param(
-        0.6,
+        0.2,
         0,
         5,
         unit="satisfaction per unit pay ratio",
-        source="§2.5",
+        source="§2.5 (Manning 2003: separation elasticity to the wage about -1 to -2; "
+        "x quit sensitivity 8 gives -1.6 on avoidable quits)",
         doc="satisfaction gained per 100% of pay above market",
     )
     perk_effect_max: float = param(
@@ -732,6 +861,38 @@ class WorkforceConfig:
         unit="probability/year",
         source="SF6 SF22",
         doc="chance of quitting within a year at baseline satisfaction",
+    )
+    quit_floor_per_year: float = param(
+        0.04,
+        0,
+        0.99,
+        unit="probability/year",
+        source="SF22 (SAS Institute: ~4-5%/yr voluntary quits with the best perks)",
+        doc="quits for reasons no employer controls (moves, family, study); included in "
+        "quit_per_year and untouched by satisfaction",
+    )
+    training_effect_max: float = param(
+        0.08,
+        0,
+        1,
+        unit="share of capability",
+        source="Arthur et al. 2003 (training meta-analysis: behaviour d ~ 0.6)",
+        doc="most that training adds to each employee's capability",
+    )
+    training_satisfaction_max: float = param(
+        0.04,
+        0,
+        1,
+        unit="satisfaction",
+        source="§2.5 (Heskett et al. 1994: tools and training are internal service quality)",
+        doc="most that training adds to employee satisfaction",
+    )
+    training_scale_per_week: float = param(
+        40.0,
+        0.01,
+        MONEY_MAX,
+        unit="currency/head/week",
+        doc="training spend per head for ~63% of its effect",
     )
     quit_satisfaction_sensitivity: float = param(
         8.0, 0, 50, unit="log-hazard per satisfaction", source="§2.5"
@@ -807,6 +968,44 @@ class CompetitorsConfig:
         doc="rivals that lost share court the focal firm's top-quintile customers",
     )
     targeting_utility: float = param(0.5, 0, 10, unit="utility")
+    cost_share: float = param(
+        0.9,
+        0,
+        5,
+        unit="share of revenue",
+        source="SF35 (service margins of a few to 10%)",
+        doc="a rival's cost per unit of revenue at its initial quality and price",
+    )
+    fixed_cost_share: float = param(
+        0.2,
+        0,
+        5,
+        unit="share of revenue",
+        doc="of cost_share, the part that is fixed (sized to the rival's starting customers): "
+        "a rival that loses customers loses margin",
+    )
+    quality_cost_power: float = param(
+        2.0,
+        0,
+        10,
+        unit="elasticity",
+        doc="how steeply a rival's cost rises with its quality (cost ~ quality^power)",
+    )
+    min_margin: float = param(
+        0.02,
+        -1,
+        1,
+        unit="share of revenue",
+        doc="a rival defends share only while its margin stays above this",
+    )
+    exit_quarters: int = param(
+        4,
+        1,
+        400,
+        unit="quarters",
+        doc="a rival that loses money this many quarters in a row leaves the market; its "
+        "customers become prospects",
+    )
 
 
 # --------------------------------------------------------------- policies (L)
@@ -864,6 +1063,14 @@ class StaffingConfig:
         doc="quarterly margin below which staff are cut",
     )
     cut_share: float = param(0.08, 0, 1, unit="share of staff", doc="cut per missed quarter")
+    rehire_margin: float = param(
+        0.03,
+        0,
+        1,
+        unit="share of revenue",
+        doc="profit-triggered staffing rehires (toward the staff the work needs, at most "
+        "cut_share a quarter) once the quarter's margin beats the target by this much",
+    )
     min_headcount: int = param(
         1,
         0,
@@ -886,6 +1093,14 @@ class HrConfig:
         doc="0.1 pays 10% above the market wage",
     )
     perks_per_week: float = param(0.0, 0, MONEY_MAX, unit="currency/head/week", source="SF22")
+    training_per_week: float = param(
+        0.0,
+        0,
+        MONEY_MAX,
+        unit="currency/head/week",
+        source="Arthur et al. 2003",
+        doc="training and coaching spend per employee: raises capability and satisfaction",
+    )
     fair_process: bool = param(
         False,
         unit="flag",
@@ -1292,12 +1507,6 @@ def _check_cross_fields(cfg: SimConfig) -> None:
                 f"{low_key}={low:g}: must not exceed {high_key}={high:g}; "
                 f"allowed: a number in [0, {high:g}] or raise {high_key}"
             )
-    weights = o.quality_capability_weight + o.quality_satisfaction_weight + o.quality_energy_weight
-    if weights <= 0:
-        raise ConfigError(
-            "operations.quality_capability_weight, quality_satisfaction_weight and "
-            "quality_energy_weight are all 0; allowed: at least one positive"
-        )
     for name in ("tier_levels", "tier_price"):
         if len(getattr(cfg.service, name)) != 5:
             raise ConfigError(f"service.{name}: expected 5 numbers, one per value quintile")

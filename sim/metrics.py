@@ -14,6 +14,7 @@ COST_LINES = (
     "cost_wages",
     "cost_overtime",
     "cost_perks",
+    "cost_training",
     "cost_hiring",
     "cost_severance",
     "cost_materials",

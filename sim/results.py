@@ -41,7 +41,7 @@ def customer_ledger(model: ServiceProfitChainModel) -> pd.DataFrame:
     source = np.where(
         c.initial_customer[rows],
         "initial",
-        np.where(c.referred[rows], "referral", "marketing"),
+        np.where(c.referred[rows] | c.referred_by_reward[rows], "referral", "marketing"),
     )
     revenue = c.lifetime_revenue[rows]
     order = np.argsort(-revenue, kind="stable")

@@ -58,7 +58,8 @@ class CustomerState:
     switching_cost: F64
     threshold: F64
     satisfaction_bias: F64
-    referred: B
+    referred: B  # referred by a customer who chose them: the referred edge (SF32)
+    referred_by_reward: B  # referred, but prompted by a reward: no edge
     failure_scar: F64
     negative_stories: F64
     value_score: F64
@@ -73,6 +74,7 @@ class CustomerState:
     exit_destination: I8
     initial_customer: B
     arm: I8
+    regular_server: I32  # employee row of the usual server, -1 for none
 
     @property
     def n(self) -> int:
@@ -93,9 +95,9 @@ def baseline_quality(cfg: SimConfig) -> float:
             cfg.workforce.satisfaction_baseline,
             0.0,
             1.0,
-            capability_weight=o.quality_capability_weight,
-            satisfaction_weight=o.quality_satisfaction_weight,
-            energy_weight=o.quality_energy_weight,
+            effort_effect=o.quality_effort_effect,
+            effort_reference=o.quality_effort_reference,
+            fatigue_loss=o.quality_fatigue_loss,
             curvature=o.time_effect_curvature,
             ceiling=o.quality_ceiling,
         )
@@ -156,6 +158,7 @@ def new_population(cfg: SimConfig, rng: np.random.Generator) -> CustomerState:
         threshold=threshold,
         satisfaction_bias=bias,
         referred=np.zeros(n, dtype=bool),
+        referred_by_reward=np.zeros(n, dtype=bool),
         failure_scar=np.zeros(n),
         negative_stories=np.zeros(n),
         value_score=np.where(focal, spend * visits, 0.0),
@@ -170,6 +173,7 @@ def new_population(cfg: SimConfig, rng: np.random.Generator) -> CustomerState:
         exit_destination=np.full(n, PROSPECT, dtype=np.int8),
         initial_customer=focal.copy(),
         arm=np.zeros(n, dtype=np.int8),
+        regular_server=np.full(n, -1, dtype=np.int32),
     )
 
 
@@ -205,6 +209,7 @@ class EmployeeState:
     COLUMNS: tuple[tuple[str, type], ...] = (
         ("tenure_weeks", np.float64),
         ("capability", np.float64),
+        ("ability", np.float64),
         ("satisfaction", np.float64),
         ("disposition", np.float64),
         ("fatigue", np.float64),
@@ -223,6 +228,7 @@ class EmployeeState:
             setattr(self, name, np.zeros(self._capacity, dtype=dtype))
         self.tenure_weeks: F64
         self.capability: F64
+        self.ability: F64
         self.satisfaction: F64
         self.disposition: F64
         self.fatigue: F64

@@ -14,9 +14,13 @@ if TYPE_CHECKING:
 class Competitor(mesa.Agent):  # type: ignore[misc]
     """A rival firm. Few of them, so their state lives on the object itself.
 
-    Each quarter a rival that lost customers reacts: it raises its quality, cuts its
-    price and courts the focal firm's best customers; one that gained drifts back
-    toward its usual offer.
+    A rival has economics: a variable cost per unit of revenue that rises with the
+    quality it offers, and a fixed cost sized to the customers it started with, so its
+    margin falls when it loses customers. Each quarter a rival that lost customers
+    defends its share as far as its margin allows: it invests in quality, then cuts its
+    price, and courts the focal firm's best customers; one that gained drifts back toward
+    its usual offer. A rival that loses money for ``exit_quarters`` quarters in a row
+    leaves the market.
     """
 
     def __init__(self, model: StateHolder, firm_id: int, cfg: CompetitorsConfig) -> None:
@@ -28,6 +32,9 @@ class Competitor(mesa.Agent):  # type: ignore[misc]
         self.customers = 0
         self.customers_last_quarter = 0
         self.targeting = False
+        self.reference_customers = 0  # the volume its fixed costs were sized for
+        self.losing_quarters = 0
+        self.exited = False
         self._cfg = cfg
 
     @property
@@ -38,19 +45,47 @@ class Competitor(mesa.Agent):  # type: ignore[misc]
     @property
     def room(self) -> float:
         """How open the rival is to new customers: 1 with spare capacity, 0 when full."""
+        if self.exited:
+            return 0.0
         spare = (self.capacity - self.customers) / (0.1 * self.capacity)
         return float(min(1.0, max(0.0, spare)))
 
-    def review_quarter(self) -> None:
-        """React to the last quarter: defend share if it fell, relax if it grew."""
+    def margin(self, quality: float | None = None, price_index: float | None = None) -> float:
+        """Operating margin (share of revenue) at its current volume and an offer.
+
+        Variable cost is ``cost_share - fixed_share`` of revenue at the initial offer and
+        rises with quality; the fixed part is sized to the reference volume.
+        """
         cfg = self._cfg
+        quality = self.quality if quality is None else quality
+        price = self.price_index if price_index is None else price_index
+        if price <= 0:
+            return -1.0
+        scale = (quality / cfg.quality) ** cfg.quality_cost_power if cfg.quality > 0 else 1.0
+        variable = (cfg.cost_share - cfg.fixed_cost_share) * cfg.price_index * scale / price
+        volume = self.customers / self.reference_customers if self.reference_customers else 1.0
+        fixed = cfg.fixed_cost_share * cfg.price_index / price / max(volume, 1e-9)
+        return 1.0 - variable - fixed
+
+    def review_quarter(self) -> None:
+        """React to the last quarter: defend share if it fell, relax if it grew; exit."""
+        cfg = self._cfg
+        if self.exited:
+            return
+        self.losing_quarters = self.losing_quarters + 1 if self.margin() < 0 else 0
+        if self.losing_quarters >= cfg.exit_quarters:
+            self.exited = True
+            self.targeting = False
+            return
         # Only a clear loss (over 2% of its customers) counts; noise does not.
         lost = self.customers < 0.98 * self.customers_last_quarter
         if cfg.react and lost:
-            self.quality = min(0.98, self.quality + cfg.reaction_quality_step)
-            self.price_index = max(
-                0.5 * cfg.price_index, self.price_index - cfg.reaction_price_step
-            )
+            better = min(0.98, self.quality + cfg.reaction_quality_step)
+            cheaper = max(0.5 * cfg.price_index, self.price_index - cfg.reaction_price_step)
+            if self.margin(quality=better) >= cfg.min_margin:
+                self.quality = better  # invest in service while the margin allows
+            elif self.margin(price_index=cheaper) >= cfg.min_margin:
+                self.price_index = cheaper
             self.targeting = cfg.target_best_customers
         elif cfg.react:
             self.quality += 0.5 * (cfg.quality - self.quality)

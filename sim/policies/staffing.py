@@ -49,6 +49,13 @@ def _profit_triggered(cfg: StaffingConfig, s: Situation) -> tuple[int, int]:
     if not s.quarter_ended:
         return s.target_headcount, 0
     margin = s.quarter_profit / s.quarter_revenue if s.quarter_revenue > 0 else -1.0
+    if margin >= cfg.profit_target_margin + cfg.rehire_margin:
+        # Profit has recovered: hire back toward the staff the work needs, a step a
+        # quarter (the vacancies then take the usual recruiting time to fill).
+        needed = math.ceil(s.desired_hours / (s.hours_per_employee * cfg.target_utilisation))
+        step = math.ceil(cfg.cut_share * max(s.headcount, 1))
+        if needed > s.target_headcount:
+            return min(needed, s.target_headcount + step), 0
     if margin >= cfg.profit_target_margin:
         return s.target_headcount, 0
     layoffs = min(max(0, s.headcount - cfg.min_headcount), math.ceil(cfg.cut_share * s.headcount))

@@ -55,6 +55,7 @@ def book_encounters(world: World, flows: Flows) -> None:
         wage * staff.size * flows.overtime * (1.0 + cfg.operations.overtime_premium)
     )
     costs["cost_perks"] = decided.hr.perks_per_week * staff.size
+    costs["cost_training"] = decided.hr.training_per_week * staff.size
     costs["cost_materials"] = cfg.market.material_share * revenue
     costs["cost_marketing"] = decided.acquisition.marketing_budget
     costs["cost_fixed"] = cfg.market.fixed_cost_per_employee_week * cfg.workforce.n_employees

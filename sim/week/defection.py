@@ -27,8 +27,7 @@ def defect(world: World, flows: Flows) -> None:
     b, m = cfg.behaviour, cfg.market
     # The firm's customers now, including this week's referrals.
     focal = flows.at_risk = np.flatnonzero(c.firm == FOCAL)
-    decided = world.decisions
-    price = decided.pricing.paid(c.tenure_weeks[focal], decided.service.prices(c.tier[focal]))
+    price = world.prices_paid(focal)
     attraction = rival_attraction(world, focal, price)
     pull = chain.competitive_pull(attraction, m.competition_intensity)
     sat_hazard = chain.defection_per_year(

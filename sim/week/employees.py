@@ -14,7 +14,7 @@ import numpy as np
 from sim import chain
 from sim.state import ACTIVE, QUIT
 from sim.week.flows import Flows, mean_or_zero
-from sim.week.staffing import separate
+from sim.week.staffing import separate, set_capability
 from sim.week.world import World
 
 SERVED_SATISFACTION_WEIGHT = 0.25  # employees feel their customers' mood over ~4 weeks
@@ -68,6 +68,12 @@ def react(world: World, flows: Flows) -> None:
         insecurity_effect=wf.insecurity_effect,
         mirror_effect=wf.customer_mirror_effect,
     )
+    training = chain.saturating(
+        world.decisions.hr.training_per_week,
+        wf.training_satisfaction_max,
+        wf.training_scale_per_week,
+    )
+    isq = isq + training
     target = chain.clip(wf.satisfaction_baseline + emp.disposition[staff] + isq, 0.0, 1.0)
     emp.satisfaction[staff] = chain.smooth(
         emp.satisfaction[staff], target, 1.0 / wf.satisfaction_weeks
@@ -81,13 +87,12 @@ def react(world: World, flows: Flows) -> None:
         satisfaction_sensitivity=wf.quit_satisfaction_sensitivity,
         fatigue_sensitivity=wf.quit_fatigue_effect,
         survivor_effect=wf.survivor_quit_effect,
+        floor_per_year=wf.quit_floor_per_year,
     )
     quitting = staff[world.streams["employees"].random(staff.size) < p_quit]
     separate(world, quitting, QUIT)
     emp.tenure_weeks[staff] += 1.0
-    emp.capability[staff] = chain.capability(
-        emp.tenure_weeks[staff], wf.new_hire_capability, wf.learning_weeks
-    )
+    set_capability(world, staff)
     emp.wage_per_week[staff] = world.decisions.hr.wage_per_week
     firm.job_insecurity *= math.exp(-1.0 / wf.insecurity_weeks)
     flows.quits = int(quitting.size)

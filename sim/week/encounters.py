@@ -11,10 +11,11 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.typing import NDArray
 
 from sim import chain
 from sim.lookup import search_right
-from sim.state import TREATED
+from sim.state import ACTIVE, TREATED
 from sim.week.flows import Flows
 from sim.week.world import World
 
@@ -30,22 +31,29 @@ def serve(world: World, flows: Flows) -> None:
     # luck under every policy (common random numbers stay paired).
     svc = world.streams["service"]
     u_assign, noise, u_fail = svc.random(c.n), svc.standard_normal(c.n), svc.random(c.n)
+    u_usual = svc.random(c.n)
     if staff.size > 0 and visitors.size > 0:
         weights = np.cumsum(flows.productivity)
         server = staff[
             np.minimum(search_right(weights, u_assign[visitors] * weights[-1]), staff.size - 1)
         ]
+        usual = served_by_usual(world, visitors, u_usual[visitors])
+        server[usual] = c.regular_server[visitors[usual]]
+        ceiling = ops.quality_ceiling * (1.0 - ops.standardisation_ceiling_cost * ops.standardisation)
         quality = chain.service_quality(
             links.staff("experience", "capability", emp, server),
             links.staff("employee_satisfaction_to_quality", "satisfaction", emp, server),
             emp.fatigue[server],
             flows.adequacy,
-            capability_weight=ops.quality_capability_weight,
-            satisfaction_weight=ops.quality_satisfaction_weight,
-            energy_weight=ops.quality_energy_weight,
+            effort_effect=ops.quality_effort_effect,
+            effort_reference=ops.quality_effort_reference,
+            fatigue_loss=ops.quality_fatigue_loss,
             curvature=ops.time_effect_curvature,
-            ceiling=ops.quality_ceiling,
+            ceiling=ceiling,
         )
+        quality[usual] += ops.continuity_bonus
+        c.regular_server[visitors] = server
+        flows.continuity = float(usual.mean())
     else:
         server = np.zeros(visitors.size, dtype=np.int64)
         quality = np.zeros(visitors.size)
@@ -57,6 +65,22 @@ def serve(world: World, flows: Flows) -> None:
     flows.server, flows.quality = server, quality
     flows.experienced = np.where(failed, quality * (1.0 - ops.failure_severity), quality)
     flows.failed = np.flatnonzero(failed)
+
+
+def served_by_usual(
+    world: World, visitors: NDArray[np.int64], u: NDArray[np.float64]
+) -> NDArray[np.bool_]:
+    """Visitors whose usual server is still on the staff and serves them this time.
+
+    A customer keeps going back to the person who served them last (relationship
+    continuity, Gutek et al. 1999); a quit or layoff breaks the relationship, and the
+    next server becomes the usual one.
+    """
+    regular = world.customers.regular_server[visitors]
+    known = regular >= 0
+    active = np.zeros(visitors.size, dtype=bool)
+    active[known] = world.employees.exit_reason[regular[known]] == ACTIVE
+    return active & (u < world.config.operations.continuity_share)
 
 
 def recover_failures(world: World, flows: Flows) -> None:

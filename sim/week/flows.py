@@ -66,6 +66,7 @@ class Flows:
     # Encounters
     server: NDArray[np.int64] = dataclasses.field(default_factory=_rows)
     quality: NDArray[np.float64] = dataclasses.field(default_factory=_values)
+    continuity: float = 0.0  # share of visitors served by their usual employee
     experienced: NDArray[np.float64] = dataclasses.field(default_factory=_values)
     failed: NDArray[np.int64] = dataclasses.field(default_factory=_rows)  # index into visitors
     fixed: NDArray[np.bool_] = dataclasses.field(default_factory=_flags)  # per failure

@@ -103,6 +103,7 @@ def acquire(world: World, rows: NDArray[np.int64], referred: bool) -> None:
     c.expectation[rows] = reputation
     c.satisfaction[rows] = chain.clip(reputation + c.satisfaction_bias[rows], 0.0, 1.0)
     c.referred[rows] = referred
+    c.referred_by_reward[rows] = False
     c.failure_scar[rows] = 0.0
     c.acquisitions[rows] += 1
     first = c.first_acquired_week[rows] < 0

@@ -24,6 +24,7 @@ def record_week(world: World, flows: Flows) -> None:
     focal_now = np.flatnonzero(c.firm == FOCAL)
     sat_now = c.satisfaction[focal_now]
     rivals_now = sum(rival.customers for rival in world.competitors)
+    open_rivals = [rival for rival in world.competitors if not rival.exited]
     staff_now = world.staff_rows()
     n_start, defections = flows.at_risk.size, flows.defectors.size
     acquisitions = flows.referral_wins.size + flows.marketing_wins.size
@@ -70,8 +71,8 @@ def record_week(world: World, flows: Flows) -> None:
         "profit": flows.profit,
         "cumulative_profit": books.cumulative_profit,
         "discounted_profit": books.discounted_profit,
-        "rival_quality": mean_or_zero(np.array([r.quality for r in world.competitors])),
-        "rival_price": mean_or_zero(np.array([r.price_index for r in world.competitors])),
+        "rival_quality": mean_or_zero(np.array([r.quality for r in open_rivals])),
+        "rival_price": mean_or_zero(np.array([r.price_index for r in open_rivals])),
         "policy_change": int(world.policy_changed),
     }
     for rival in world.competitors:

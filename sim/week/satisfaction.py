@@ -5,7 +5,10 @@ week past episodes fade and every customer's satisfaction relaxes toward the lev
 what they expect of the firm as they feel it; an encounter then moves it from where it
 is by the part of the experience outside the zone of tolerance (Zeithaml, Berry &
 Parasuraman 1993), so meeting expectations changes nothing and contacts hurt more
-often than they help (SF11, section 2.2). Losses weigh more than gains.
+often than they help (SF11, section 2.2). Losses weigh more than gains. What is felt
+is value: quality, less the quality-equivalent of paying more than the market.
+Expectations are partly anchored on the market's offer and partly adaptive (SF37), so a
+lasting quality gain leaves a lasting, smaller satisfaction gain.
 """
 
 from __future__ import annotations
@@ -26,13 +29,25 @@ def update_satisfaction(world: World, flows: Flows) -> None:
         b.satisfaction_relaxation,
     )
     expect = c.expectation[visitors]
-    d = chain.disconfirmation(experienced, expect, b.loss_weight, b.adequate_gap, b.desired_gap)
+    felt = experienced - chain.value_gap(
+        flows.price,
+        world.market_price(),
+        c.price_sensitivity[visitors],
+        c.quality_sensitivity[visitors],
+        b.value_weight,
+    )
+    d = chain.disconfirmation(felt, expect, b.loss_weight, b.adequate_gap, b.desired_gap)
     target = chain.satisfaction_target(c.satisfaction[visitors], d, b.disconfirmation_weight)
     c.satisfaction[visitors] = chain.smooth(
         c.satisfaction[visitors], target, b.satisfaction_smoothing
     )
     if world.links.is_live("adaptive_expectations"):
-        c.expectation[visitors] = chain.smooth(expect, experienced, b.expectation_adaptation)
+        anchor = world.market_quality(focal.size)
+        c.expectation[visitors] = chain.smooth(
+            expect,
+            chain.expectation_target(experienced, anchor, b.expectation_anchor_weight),
+            b.expectation_adaptation,
+        )
     if experienced.size:
         world.firm.reputation = float(
             chain.smooth(

@@ -53,9 +53,11 @@ def hire(world: World, count: int, initial: bool = False) -> None:
         emp.tenure_weeks[rows] = np.floor(rng.exponential(260.0, count))
     else:
         emp.tenure_weeks[rows] = 0.0
-    emp.capability[rows] = chain.capability(
-        emp.tenure_weeks[rows], wf.new_hire_capability, wf.learning_weeks
-    )
+    # Ability is the person's own; better pay draws abler applicants (founders included:
+    # they were hired at the firm's pay too).
+    mean_ability = chain.applicant_ability(world.decisions.hr.pay_ratio, wf.applicant_pay_effect)
+    emp.ability[rows] = np.clip(rng.normal(mean_ability, wf.ability_sd, count), 0.5, 1.5)
+    set_capability(world, rows)
     emp.disposition[rows] = rng.normal(0.0, wf.satisfaction_disposition_sd, count)
     emp.satisfaction[rows] = chain.clip(wf.satisfaction_baseline + emp.disposition[rows], 0, 1)
     emp.fatigue[rows] = 0.0
@@ -63,6 +65,26 @@ def hire(world: World, count: int, initial: bool = False) -> None:
     emp.wage_per_week[rows] = world.decisions.hr.wage_per_week
     emp.hired_week[rows] = world.week - emp.tenure_weeks[rows].astype(np.int32)
     world.roster.join(rows)
+
+
+def set_capability(world: World, rows: NDArray[np.int64]) -> None:
+    """Capability of ``rows`` from their tenure, ability, the process and training."""
+    cfg, emp = world.config, world.employees
+    wf = cfg.workforce
+    emp.capability[rows] = chain.capability(
+        emp.tenure_weeks[rows],
+        wf.new_hire_capability,
+        wf.learning_weeks,
+        knowledge_weight=wf.knowledge_weight,
+        knowledge_weeks=wf.knowledge_weeks,
+        ability=emp.ability[rows],
+        standardisation=cfg.operations.standardisation,
+        boost=chain.saturating(
+            world.decisions.hr.training_per_week,
+            wf.training_effect_max,
+            wf.training_scale_per_week,
+        ),
+    )
 
 
 def separate(world: World, rows: NDArray[np.int64], reason: int) -> None:

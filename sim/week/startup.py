@@ -36,6 +36,7 @@ def open_world(world: World) -> None:
     rivals.count_customers(world)
     for rival in world.competitors:
         rival.customers_last_quarter = rival.customers
+        rival.reference_customers = rival.customers
     staffing.hire(world, cfg.workforce.n_employees, initial=True)
     world.firm.target_headcount = cfg.workforce.n_employees
     world.firm.desired_hours_smoothed = staffing.desired_hours(world)
@@ -85,6 +86,7 @@ def end_burn_in(world: World) -> None:
     c.exit_destination[:] = PROSPECT
     c.initial_customer[:] = focal
     c.referred[~focal] = False
+    c.referred_by_reward[~focal] = False
     # Keep only current staff in the employee ledger, in their existing order.
     old, staff = world.employees, world.staff_rows()
     fresh = EmployeeState(max(8, 2 * staff.size))
@@ -94,6 +96,11 @@ def end_burn_in(world: World) -> None:
     fresh.hired_week[rows] -= weeks
     world.employees = fresh
     world.roster.renumber(rows, staff)
+    # Customers' usual servers move with their rows; former staff are nobody's now.
+    new_row = np.full(max(old.size, 1), -1, dtype=np.int32)
+    new_row[staff] = rows
+    usual = c.regular_server
+    c.regular_server = np.where(usual >= 0, new_row[np.maximum(usual, 0)], -1).astype(np.int32)
     world.firm.pipeline = {week - weeks: n for week, n in world.firm.pipeline.items()}
     start_books(world)
 
@@ -112,7 +119,10 @@ def week0_baseline(world: World) -> FeedbackBaseline:
     # model does then (no time given, and overload 2 as felt by staff).
     pressure = flows.get("work_pressure", math.inf)
     ratio, _ = chain.time_ratio(
-        pressure, cfg.operations.overtime_max_share, cfg.operations.slack_time_max
+        pressure,
+        cfg.operations.overtime_max_share,
+        cfg.operations.slack_time_max,
+        cfg.operations.pressure_time_cut,
     )
     focal = c.firm == FOCAL
     return FeedbackBaseline(

@@ -1,7 +1,9 @@
 """Phases 10-11, word of mouth: customers who intend to refer do; angry ones tell stories.
 
 Referrals reach contacts on the small-world network and convert some of them (less
-often a rival's customer, who has a switching cost to overcome). Unrecovered failures
+often a rival's customer, who has a switching cost to overcome). A referral reward
+raises the referral rate with diminishing returns; the referrals it adds are weaker
+matches, so those customers lack the referred customers' retention and spend edge. Unrecovered failures
 and angry defections become negative stories that lower listeners' satisfaction and
 deter prospects (TARP).
 """
@@ -32,7 +34,9 @@ def refer(world: World, flows: Flows) -> None:
     intenders = focal[c.satisfaction[focal] >= b.referral_intent_satisfaction]
     if degree == 0 or intenders.size == 0:
         return
-    p_refer = chain.weekly_rate(b.referrals_per_promoter_year)
+    reward = world.decisions.acquisition.referral_reward
+    lift = chain.referral_lift(reward, b.referral_reward_lift, b.referral_reward_scale)
+    p_refer = chain.weekly_rate(b.referrals_per_promoter_year * lift)
     if not world.links.is_live("referrals"):
         # As many referrals, on average, as the week-0 intenders made.
         p_refer = np.minimum(1.0, p_refer * world.links.baseline.intenders / intenders.size)
@@ -42,11 +46,15 @@ def refer(world: World, flows: Flows) -> None:
     targets, referrers = targets[eligible], acting[eligible]
     barrier = np.where(c.firm[targets] > 0, np.exp(-c.switching_cost[targets]), 1.0)
     converts = wom.random(targets.size) < b.referral_conversion * barrier
+    # Of the referrals made, 1/lift would have been made without a reward: those are
+    # the matches the referrer chose; the rest were prompted by the reward.
+    matched = wom.random(converts.size)[converts] < 1.0 / lift
     targets, referrers = targets[converts], referrers[converts]
     targets, first = np.unique(targets, return_index=True)
-    referrers = referrers[first]
-    acquire(world, targets, referred=True)
-    reward = world.decisions.acquisition.referral_reward
+    referrers, matched = referrers[first], matched[first]
+    acquire(world, targets[matched], referred=True)
+    acquire(world, targets[~matched], referred=False)
+    world.customers.referred_by_reward[targets[~matched]] = True
     flows.costs["cost_referral_rewards"] = reward * targets.size
     charge(world, referrers, reward)
     flows.referrals_made, flows.referral_wins = int(acting.size), targets

@@ -47,6 +47,7 @@ def set_workload(world: World, flows: Flows) -> None:
         firm.work_pressure,
         cfg.operations.overtime_max_share,
         cfg.operations.slack_time_max,
+        cfg.operations.pressure_time_cut,
     )
     if math.isinf(firm.work_pressure):
         ratio, overtime = 0.0, 0.0

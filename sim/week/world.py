@@ -167,6 +167,30 @@ class World:
         seen: float = self.links.firm("reputation", self.firm.reputation, "reputation")
         return seen
 
+    def market_quality(self, focal_customers: int) -> float:
+        """Quality the market delivers: rivals' and the firm's (as perceived), by customers.
+
+        What partly rational expectations are anchored on (``chain.expectation_target``).
+        """
+        served = float(focal_customers)
+        total = served * self.perceived_reputation()
+        for rival in self.competitors:
+            served += rival.customers
+            total += rival.customers * rival.quality
+        return total / served if served > 0 else self.perceived_reputation()
+
+    def market_price(self) -> float:
+        """The price customers compare with: rivals' price index, by customers (1 if none)."""
+        served = sum(rival.customers for rival in self.competitors)
+        if served <= 0:
+            return 1.0
+        return sum(r.customers * r.price_index for r in self.competitors) / served
+
+    def prices_paid(self, rows: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Price multiplier each of ``rows`` pays now: level, tier price and any discount."""
+        decided, c = self.decisions, self.customers
+        return decided.pricing.paid(c.tenure_weeks[rows], decided.service.prices(c.tier[rows]))
+
     def habitual_visits(self, rows: NDArray[np.int64]) -> NDArray[np.float64]:
         """Customers' habitual weekly visit chance, after any outside demand shock."""
         visits = self.customers.visit_probability[rows]
