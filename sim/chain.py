@@ -391,8 +391,11 @@ def value_gap(
     >>> round(float(value_gap(1.1, 1.0, 3.0, 6.0, 1.0)), 12)
     0.05
     """
-    return weight * (_f(price) - reference_price) * _f(price_sensitivity) / np.maximum(
-        _f(quality_sensitivity), 1e-9
+    return (
+        weight
+        * (_f(price) - reference_price)
+        * _f(price_sensitivity)
+        / np.maximum(_f(quality_sensitivity), 1e-9)
     )
 
 
@@ -535,7 +538,8 @@ def visit_chance(
     """
     chance = _f(visit_probability) * (1.0 - slope * (1.0 - _f(satisfaction)))
     if price_elasticity > 0:
-        chance = chance * np.power(_f(relative_price), -price_elasticity)
+        # A free visit (price 0) is as tempting as it gets: at most one a week.
+        chance = chance * np.power(np.maximum(_f(relative_price), 1e-9), -price_elasticity)
     return np.minimum(chance, 1.0)
 
 

@@ -1494,7 +1494,6 @@ def _check_cross_fields(cfg: SimConfig) -> None:
             f"market.focal_share + market.competitor_share = "
             f"{m.focal_share + m.competitor_share:g}: must be at most 1"
         )
-    o = cfg.operations
     ordered = [
         ("behaviour.defection_min_per_year", "behaviour.defection_max_per_year"),
         ("behaviour.detractor_satisfaction", "behaviour.referral_intent_satisfaction"),

@@ -45,7 +45,7 @@ WEEKLY_METRICS: dict[str, str] = {
     "layoffs": "employees laid off this week",
     "employee_satisfaction": "mean employee satisfaction, 0-1",
     "internal_service_quality": "mean change in satisfaction from internal service quality",
-    "capability": "mean employee capability, 0-1",
+    "capability": "mean employee capability (1: fully experienced, average ability)",
     "fatigue": "mean employee fatigue, 0-1",
     "job_insecurity": "survivors' job insecurity, 0-1",
     "work_pressure": "desired service hours / available hours (capped at 10: no staff)",

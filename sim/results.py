@@ -94,6 +94,7 @@ def employee_ledger(model: ServiceProfitChainModel) -> pd.DataFrame:
             "exit_reason": reasons,
             "tenure_weeks": e.column("tenure_weeks"),
             "capability": e.column("capability"),
+            "ability": e.column("ability"),
             "satisfaction": e.column("satisfaction"),
             "fatigue": e.column("fatigue"),
             "encounters": e.column("encounters"),

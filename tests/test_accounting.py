@@ -43,7 +43,6 @@ UNIT_INTERVAL = (
     "service_quality",
     "experienced_quality",
     "reputation",
-    "capability",
     "fatigue",
     "job_insecurity",
     "service_standard",
@@ -95,6 +94,7 @@ def check_run(result: RunResult, cfg: SimConfig) -> None:
     for column in UNIT_INTERVAL:
         values = w[column].dropna()
         assert values.between(0.0, 1.0).all(), f"{column} outside [0, 1]"
+    assert w["capability"].between(0.0, 3.0).all(), "capability outside [0, 3]"
     assert (w["work_pressure"].dropna() >= 0).all()
     assert (w["time_per_customer"].dropna() >= 0).all()
 
@@ -141,8 +141,12 @@ def check_run(result: RunResult, cfg: SimConfig) -> None:
     assert (staff["exit_reason"] == "quit").sum() == w["quits"].sum()
     assert (staff["exit_reason"] == "laid_off").sum() == w["layoffs"].sum()
     assert (staff["exit_reason"] == "active").sum() == result.summary["employees_end"]
-    for column in ("satisfaction", "capability", "fatigue"):
+    for column in ("satisfaction", "fatigue"):
         assert staff[column].between(0.0, 1.0).all(), f"employee {column}"
+    # Capability is relative to a fully experienced employee of average ability: able
+    # people (ability up to 1.5) with training (at most doubling it) pass 1.
+    assert staff["capability"].between(0.0, 3.0).all(), "employee capability"
+    assert staff["ability"].between(0.5, 1.5).all(), "employee ability"
     assert ledger["satisfaction"].between(0.0, 1.0).all()
 
 
@@ -170,6 +174,7 @@ SCENARIOS = {
     "generous_hr": {
         "hr__wage_premium": 0.2,
         "hr__perks_per_week": 80.0,
+        "hr__training_per_week": 40.0,
         "acquisition__referral_reward": 25.0,
         "pricing__new_customer_discount": 0.2,
     },

@@ -107,7 +107,7 @@ def test_run_writes_a_complete_folder(tmp_path):
         (
             "behaviour.defection_min_per_year=9",
             "behaviour.defection_min_per_year=9: must not exceed "
-            "behaviour.defection_max_per_year=6; allowed: a number in [0, 6]",
+            "behaviour.defection_max_per_year=1.2; allowed: a number in [0, 1.2]",
         ),
         ("operations.failure_min=0.9", "operations.failure_min=0.9: must not exceed"),
         ("behaviour.detractor_satisfaction=0.95", "behaviour.detractor_satisfaction=0.95"),

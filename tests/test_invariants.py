@@ -92,8 +92,6 @@ def repair(cfg: SimConfig) -> SimConfig:
     b.detractor_satisfaction, b.referral_intent_satisfaction = lo, hi
     lo, hi = sorted((o.failure_min, o.failure_max))
     o.failure_min, o.failure_max = lo, hi
-    if o.quality_capability_weight + o.quality_satisfaction_weight + o.quality_energy_weight <= 0:
-        o.quality_capability_weight = 1.0
     cfg.staffing.layoff_week = min(cfg.staffing.layoff_week, max(cfg.run.weeks - 1, 0))
     cfg.staffing.min_headcount = min(cfg.staffing.min_headcount, most_staff(cfg))
     if cfg.run.weeks == 0:  # no week for a layoff to happen in

@@ -45,6 +45,8 @@ class EntryError(ValueError):
 TEACHING_CEILINGS: dict[str, Callable[[SimConfig], float]] = {
     # Perks worth a second wage per head are already far beyond any firm's practice.
     "hr.perks_per_week": lambda c: c.workforce.market_wage_per_week,
+    # Training beyond a quarter of the wage per head is far past any firm's practice.
+    "hr.training_per_week": lambda c: 0.25 * c.workforce.market_wage_per_week,
     # Domain §10: recovery budgets of $20-$100 against a customer's lifetime value;
     # ten visits' spend leaves room to overdo it visibly.
     "recovery.budget_per_incident": lambda c: 10.0 * c.market.spend_median,

@@ -39,7 +39,9 @@ def serve(world: World, flows: Flows) -> None:
         ]
         usual = served_by_usual(world, visitors, u_usual[visitors])
         server[usual] = c.regular_server[visitors[usual]]
-        ceiling = ops.quality_ceiling * (1.0 - ops.standardisation_ceiling_cost * ops.standardisation)
+        ceiling = ops.quality_ceiling * (
+            1.0 - ops.standardisation_ceiling_cost * ops.standardisation
+        )
         quality = chain.service_quality(
             links.staff("experience", "capability", emp, server),
             links.staff("employee_satisfaction_to_quality", "satisfaction", emp, server),
@@ -51,7 +53,7 @@ def serve(world: World, flows: Flows) -> None:
             curvature=ops.time_effect_curvature,
             ceiling=ceiling,
         )
-        quality[usual] += ops.continuity_bonus
+        quality = np.asarray(quality) + ops.continuity_bonus * usual
         c.regular_server[visitors] = server
         flows.continuity = float(usual.mean())
     else:
