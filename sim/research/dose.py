@@ -1,0 +1,257 @@
+"""Dose-response grid: does each lever and link of the chain move outcomes the right way?
+
+Each ``Lever`` compares a world with and without one change (a dose) on the same seeds
+(common random numbers), and states the direction the service-profit-chain literature
+expects for each outcome. ``measure`` runs the pairs; ``table`` reports the mean paired
+difference, its 95% t-interval and whether the interval excludes zero in the expected
+direction. The tests assert the same grid (tests/test_chain_transmits.py), so what the
+command prints is what the suite checks.
+
+Run it with ``python -m sim.research.dose [--seeds 10] [--customers 3000] [--weeks 260]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim.config import SimConfig, validate
+from sim.markdown import markdown_table
+from sim.research.ema.workbench import with_values
+from sim.results import RunResult
+from sim.rng import replication_seeds
+from sim.runner import run_once
+
+CUSTOMERS_PER_EMPLOYEE = 100  # the default world's ratio (10,000 people, 100 staff)
+
+
+def _weekly_mean(column: str) -> Callable[[RunResult], float]:
+    return lambda r: float(r.weekly[column].mean())
+
+
+def _weekly_sum(column: str) -> Callable[[RunResult], float]:
+    return lambda r: float(r.weekly[column].sum())
+
+
+def _per_customer_week(column: str) -> Callable[[RunResult], float]:
+    def value(r: RunResult) -> float:
+        customer_weeks = float(r.weekly["customers_focal"].sum())
+        return float(r.weekly[column].sum()) / customer_weeks if customer_weeks else 0.0
+
+    return value
+
+
+# Outcomes measured over the recorded run, from the run's own output tables.
+OUTCOMES: dict[str, tuple[str, Callable[[RunResult], float]]] = {
+    "annual_defection": ("annual customer defection", lambda r: r.summary["annual_defection"]),
+    "customers_end": ("customers at the end", lambda r: float(r.summary["customers_end"])),
+    "revenue": ("revenue over the run", _weekly_sum("revenue")),
+    "npv_profit": ("NPV of profit", lambda r: r.summary["npv_profit"]),
+    "service_quality": ("mean service quality", _weekly_mean("service_quality")),
+    "capability": ("mean employee capability", _weekly_mean("capability")),
+    "employee_turnover": ("annual employee turnover", lambda r: r.summary["employee_turnover"]),
+    "visits_per_customer_week": ("visits per customer-week", _per_customer_week("visits")),
+    "referrals": ("referrals made", _weekly_sum("referrals")),
+}
+
+
+@dataclass(frozen=True)
+class Lever:
+    """One dose: a world (``base``) and the same world with ``dose`` applied.
+
+    ``expect`` maps an outcome of ``OUTCOMES`` to the sign theory expects (+1 or -1) of
+    dose minus base.
+    """
+
+    name: str
+    claim: str
+    dose: Mapping[str, Any]
+    expect: Mapping[str, int]
+    base: Mapping[str, Any] = field(default_factory=dict)
+
+
+LEVERS: tuple[Lever, ...] = (
+    Lever(
+        "quality_ceiling",
+        "a free quality gain wins and keeps customers",
+        {"operations.quality_ceiling": 1.0},
+        {"annual_defection": -1, "customers_end": +1, "revenue": +1},
+    ),
+    Lever(
+        "more_time",
+        "more time per customer at no cost (a quarter more hours at the same pay, lean staff)",
+        {"operations.hours_per_employee_week": 50.0},
+        {"annual_defection": -1, "customers_end": +1, "revenue": +1},
+        base={"workforce.n_employees": 0.75},  # share of the default staff: lean
+    ),
+    Lever(
+        "fewer_quits",
+        "a lower quit rate (18% a year against 45%) keeps experience and quality",
+        {"workforce.quit_per_year": 0.18},
+        {"capability": +1, "service_quality": +1},
+        base={"workforce.quit_per_year": 0.45},
+    ),
+    Lever(
+        "employee_satisfaction",
+        "more satisfied employees give better service",
+        {"workforce.satisfaction_baseline": 0.72},
+        {"service_quality": +1},
+    ),
+    Lever(
+        "customer_satisfaction",
+        "more satisfied customers stay, buy more often and refer",
+        {"behaviour.satisfaction_bias_mean": -0.09},
+        {"annual_defection": -1, "visits_per_customer_week": +1, "referrals": +1},
+    ),
+    Lever(
+        "price_cut",
+        "a 10% price cut brings more visits",
+        {"pricing.price_index": 0.9},
+        {"visits_per_customer_week": +1},
+    ),
+    Lever(
+        "referral_reward",
+        "a referral reward brings more referrals",
+        {"acquisition.referral_reward": 30.0},
+        {"referrals": +1},
+    ),
+    Lever(
+        "training",
+        "training raises capability and service quality",
+        {"hr.training_per_week": 40.0},
+        {"capability": +1, "service_quality": +1},
+    ),
+)
+
+
+def world(
+    values: Mapping[str, Any], n_customers: int, weeks: int, config: SimConfig | None = None
+) -> SimConfig:
+    """The default world at ``n_customers`` people (staff in the default ratio), ``values`` set.
+
+    ``workforce.n_employees`` given as a number below 1 is a share of that ratio's staff.
+    """
+    cfg = SimConfig() if config is None else config
+    staff = max(1, n_customers // CUSTOMERS_PER_EMPLOYEE)
+    values = dict(values)
+    share = values.pop("workforce.n_employees", 1.0)
+    if share < 1:
+        staff = max(1, round(share * staff))
+    else:
+        staff = int(share) if share > 1 else staff
+    scaled = with_values(
+        cfg,
+        {
+            "market.n_customers": n_customers,
+            "workforce.n_employees": staff,
+            "run.weeks": weeks,
+            "run.progress": False,
+            "run.figures": False,
+        },
+    )
+    return validate(with_values(scaled, values))
+
+
+def measure(
+    lever: Lever, seeds: Sequence[int], n_customers: int = 3_000, weeks: int = 260
+) -> pd.DataFrame:
+    """Both arms of ``lever`` on each seed: one row per seed and arm, a column per outcome."""
+    arms = {
+        "base": world(lever.base, n_customers, weeks),
+        "dose": world({**lever.base, **lever.dose}, n_customers, weeks),
+    }
+    rows = []
+    for seed in seeds:
+        for arm, cfg in arms.items():
+            result = run_once(cfg, seed=seed)
+            row = {"lever": lever.name, "seed": seed, "arm": arm}
+            row.update({name: fn(result) for name, (_, fn) in OUTCOMES.items()})
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+@dataclass(frozen=True)
+class Effect:
+    """Mean paired difference (dose - base) of one outcome, its 95% CI and the verdict."""
+
+    lever: str
+    outcome: str
+    expected: int
+    mean: float
+    low: float
+    high: float
+    n: int
+
+    @property
+    def holds(self) -> bool:
+        """The whole 95% CI lies on the expected side of zero."""
+        return self.low > 0 if self.expected > 0 else self.high < 0
+
+
+def effects(runs: pd.DataFrame, lever: Lever) -> list[Effect]:
+    """The paired effects ``lever`` states an expectation for."""
+    base = runs[runs["arm"] == "base"].set_index("seed")
+    dose = runs[runs["arm"] == "dose"].set_index("seed")
+    out = []
+    for outcome, sign in lever.expect.items():
+        d = (dose[outcome] - base[outcome]).to_numpy(dtype=float)
+        mean = float(d.mean())
+        if d.size > 1:
+            half = float(stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / math.sqrt(d.size))
+        else:
+            half = math.inf
+        out.append(Effect(lever.name, outcome, sign, mean, mean - half, mean + half, d.size))
+    return out
+
+
+def table(found: Sequence[Effect]) -> str:
+    """The grid as Markdown: lever, outcome, expected direction, effect and CI, verdict."""
+    rows = [
+        [
+            e.lever,
+            OUTCOMES[e.outcome][0],
+            "up" if e.expected > 0 else "down",
+            f"{e.mean:+.4g}",
+            f"[{e.low:+.4g}, {e.high:+.4g}]",
+            e.n,
+            "holds" if e.holds else "FAILS",
+        ]
+        for e in found
+    ]
+    header = ["lever", "outcome", "expected", "dose - base", "95% CI", "seeds", "verdict"]
+    return markdown_table(pd.DataFrame(rows, columns=header))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the grid and print its table; exit status 1 if any expectation fails."""
+    parser = argparse.ArgumentParser(prog="python -m sim.research.dose", description=__doc__)
+    parser.add_argument("--seeds", type=int, default=10, help="replications per arm")
+    parser.add_argument("--customers", type=int, default=3_000, help="people in the market")
+    parser.add_argument("--weeks", type=int, default=260, help="recorded weeks")
+    parser.add_argument("--root-seed", type=int, default=2_016)
+    parser.add_argument("--out", help="also write the runs as CSV here")
+    args = parser.parse_args(argv)
+    if args.seeds < 2:
+        parser.error(f"--seeds={args.seeds}: a paired CI needs at least 2")
+    seeds = replication_seeds(args.root_seed, args.seeds)
+    found: list[Effect] = []
+    frames = []
+    for lever in LEVERS:
+        runs = measure(lever, seeds, args.customers, args.weeks)
+        frames.append(runs)
+        found.extend(effects(runs, lever))
+    print(table(found))
+    if args.out:
+        pd.concat(frames).to_csv(args.out, index=False)
+    return 0 if all(e.holds for e in found) else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
