@@ -87,7 +87,8 @@ def test_default_world_has_realistic_satisfaction_and_loyalty(
 ):
     found = ci(shares(default_world)[measure])
     report_effect(f"default world: {measure}", found)
-    assert low <= found.low and found.high <= high, (measure, found)
+    assert low <= found.low, (measure, found)
+    assert found.high <= high, (measure, found)
 
 
 # ------------------------------------------------------------------ virtuous loop

@@ -22,8 +22,8 @@ class HrDecision:
 def decide(cfg: HrConfig, situation: Situation) -> HrDecision:
     """Pay at the configured premium over the market wage, with the configured perks.
 
-    >>> decide(HrConfig(wage_premium=0.1), Situation(market_wage_per_week=1000.0))
-    HrDecision(wage_per_week=1100.0, pay_ratio=1.1, perks_per_week=0.0, fair_process=False, training_per_week=0.0)
+    >>> decide(HrConfig(wage_premium=0.1), Situation(market_wage_per_week=1000.0)).wage_per_week
+    1100.0
     """
     return HrDecision(
         wage_per_week=wage_per_week(cfg, situation.market_wage_per_week),

@@ -18,7 +18,6 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from scipy import stats
 
@@ -144,8 +143,8 @@ def world(
     share = values.pop("workforce.n_employees", 1.0)
     if share < 1:
         staff = max(1, round(share * staff))
-    else:
-        staff = int(share) if share > 1 else staff
+    elif share > 1:
+        staff = int(share)
     scaled = with_values(
         cfg,
         {

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from sim.state import NO_TIER, PROSPECT
-
 from sim.units import WEEKS_PER_QUARTER
 from sim.week.world import World
 

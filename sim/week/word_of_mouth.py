@@ -3,9 +3,9 @@
 Referrals reach contacts on the small-world network and convert some of them (less
 often a rival's customer, who has a switching cost to overcome). A referral reward
 raises the referral rate with diminishing returns; the referrals it adds are weaker
-matches, so those customers lack the referred customers' retention and spend edge. Unrecovered failures
-and angry defections become negative stories that lower listeners' satisfaction and
-deter prospects (TARP).
+matches, so those customers lack the referred customers' retention and spend edge.
+Unrecovered failures and angry defections become negative stories that lower
+listeners' satisfaction and deter prospects (TARP).
 """
 
 from __future__ import annotations
