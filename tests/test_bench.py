@@ -9,6 +9,7 @@ import pytest
 
 from sim import bench
 from sim.cli import main as cli_main
+from sim.config import SimConfig
 from sim.perf.kernel import CustomerKernel
 from sim.perf.mesa_peer import PeerCustomer, PeerModel
 from sim.perf.update import Outcome, UpdateParams, bench_config
@@ -150,3 +151,51 @@ def test_defection_rate_responds_the_same_way_in_both():
                 [CustomerKernel.from_config(cfg, seed=s).run(60).defection_rate for s in range(3)]
             )
         assert hot > calm
+
+
+def _dear_and_rewarded(customers: int) -> SimConfig:
+    # Above the market's price, with a discount for the new and a referral reward: every
+    # new term of the customer update (price elasticity of visits, value for money,
+    # reward-prompted referrals) is at work.
+    cfg = bench_config(customers)
+    cfg.pricing.price_index = 1.15
+    cfg.pricing.new_customer_discount = 0.1
+    cfg.acquisition.referral_reward = 30.0
+    return cfg
+
+
+@pytest.fixture(scope="module")
+def priced_replications() -> dict[tuple[str, bool], list[Outcome]]:
+    seeds, customers, weeks = range(6), 600, 60
+    runs: dict[tuple[str, bool], list[Outcome]] = {}
+    for dear in (False, True):
+        cfg = _dear_and_rewarded(customers) if dear else bench_config(customers)
+        runs["peer", dear] = [PeerModel(cfg, rng=s).run(weeks) for s in seeds]
+        runs["kernel", dear] = [CustomerKernel.from_config(cfg, seed=s).run(weeks) for s in seeds]
+    return runs
+
+
+@pytest.mark.parametrize("metric", ["visit_rate", "mean_satisfaction"])
+def test_price_is_felt_the_same_way_in_both(metric, priced_replications):
+    # Paying above the market's price means fewer visits and, felt as lost value, lower
+    # satisfaction, in both, and the two agree on how much.
+    for impl in ("peer", "kernel"):
+        calm = np.mean([getattr(o, metric) for o in priced_replications[impl, False]])
+        dear = np.mean([getattr(o, metric) for o in priced_replications[impl, True]])
+        assert dear < calm
+    peer = [getattr(o, metric) for o in priced_replications["peer", True]]
+    kernel = [getattr(o, metric) for o in priced_replications["kernel", True]]
+    se = math.sqrt(np.var(peer, ddof=1) / len(peer) + np.var(kernel, ddof=1) / len(kernel))
+    assert abs(np.mean(peer) - np.mean(kernel)) < 4 * se
+
+
+def test_a_reward_prompts_one_referral_join_in_lift_less_one(priced_replications):
+    lift = UpdateParams.from_config(_dear_and_rewarded(600)).referral_lift
+    assert lift > 1.0
+    for impl in ("peer", "kernel"):
+        assert sum(o.reward_referral_joins for o in priced_replications[impl, False]) == 0
+        joins = sum(o.referral_joins for o in priced_replications[impl, True])
+        prompted = sum(o.reward_referral_joins for o in priced_replications[impl, True])
+        share = 1.0 - 1.0 / lift
+        assert joins > 0
+        assert abs(prompted / joins - share) < 4 * math.sqrt(share * (1 - share) / joins)

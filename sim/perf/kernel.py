@@ -89,11 +89,21 @@ class CustomerKernel:
         u_visit, u_fail, u_recover, u_churn, u_shop, u_aware = rng.random((6, n))
         noise = rng.standard_normal(n)
         rooms = np.array([p.room(int(k)) for k in self.rival_customers])
+        rival_customers = int(self.rival_customers.sum())
+        market_price = p.market_price(rival_customers)
         focal = np.flatnonzero(s.firm == FOCAL)
 
-        # 1. Visit.
-        sow = 1.0 - p.share_of_wallet_slope * (1.0 - s.satisfaction[focal])
-        v = focal[u_visit[focal] < s.visit_probability[focal] * sow]
+        # 1. Visit: less often when dissatisfied or paying more than the market.
+        price_focal = pricing.price_paid(p.pricing, s.tenure_weeks[focal], np.ones(focal.size))
+        chance = chain.visit_chance(
+            s.visit_probability[focal],
+            s.satisfaction[focal],
+            p.share_of_wallet_slope,
+            price_focal / market_price,
+            p.visit_price_elasticity,
+        )
+        visiting = u_visit[focal] < chance
+        v = focal[visiting]
         tenure_v = s.tenure_weeks[v]
 
         # 2. Encounter, failure and recovery.
@@ -102,7 +112,7 @@ class CustomerKernel:
             quality, s.cost_to_serve[v], p.failure_min, p.failure_max
         )
         experienced = np.where(failed, quality * (1.0 - p.failure_severity), quality)
-        price_v = pricing.price_paid(p.pricing, tenure_v, np.ones(v.size))
+        price_v = price_focal[visiting]
         spend_mult = self.curves(
             chain.spend_multiplier, tenure_v, p.spend_growth_max, p.spend_growth_weeks
         )
@@ -134,10 +144,22 @@ class CustomerKernel:
             p.satisfaction_relaxation,
         )
         expect = s.expectation[v]
-        d = chain.disconfirmation(experienced, expect, p.loss_weight, p.adequate_gap, p.desired_gap)
+        felt = experienced - chain.value_gap(
+            price_v,
+            market_price,
+            s.price_sensitivity[v],
+            s.quality_sensitivity[v],
+            p.value_weight,
+        )
+        d = chain.disconfirmation(felt, expect, p.loss_weight, p.adequate_gap, p.desired_gap)
         target = chain.satisfaction_target(s.satisfaction[v], d, p.disconfirmation_weight)
         s.satisfaction[v] = chain.smooth(s.satisfaction[v], target, p.satisfaction_smoothing)
-        s.expectation[v] = chain.smooth(expect, experienced, p.expectation_adaptation)
+        anchor = p.market_quality(focal.size, self.reputation, rival_customers)
+        s.expectation[v] = chain.smooth(
+            expect,
+            chain.expectation_target(experienced, anchor, p.expectation_anchor_weight),
+            p.expectation_adaptation,
+        )
         if v.size:
             self.reputation += p.reputation_weight * (float(experienced.mean()) - self.reputation)
 
@@ -162,7 +184,7 @@ class CustomerKernel:
 
         # W1. Referrals, then the customers who face defection this week.
         s.negative_stories *= p.story_decay
-        referral_wins = self._referrals(focal)
+        referral_wins, prompted = self._referrals(focal)
         focal = np.flatnonzero(s.firm == FOCAL)
 
         # 5. Defection.
@@ -228,6 +250,7 @@ class CustomerKernel:
         out.defections_to_rivals += int(to_rival.sum())
         out.joins += wins + referral_wins
         out.referral_joins += referral_wins
+        out.reward_referral_joins += prompted
         out.stories += told
         out.satisfaction_sum += float(sat.sum())
         out.revenue += float(revenue.sum())
@@ -298,22 +321,31 @@ class CustomerKernel:
             self._charge(wins, p.marketing_per_week / wins.size)
         return int(wins.size)
 
-    def _referrals(self, focal: I64) -> int:
-        """Intenders refer one contact each at their weekly rate; return the wins."""
+    def _referrals(self, focal: I64) -> tuple[int, int]:
+        """Intenders refer one contact each at their weekly rate; return the wins.
+
+        Of the converts, one in ``referral_lift`` (a draw each) is a match the referrer
+        chose and joins as referred; the rest were prompted by the reward. Returns the
+        wins and, of them, those the reward prompted.
+        """
         p, s, degree = self.params, self.state, self.contacts.shape[1]
         intenders = focal[s.satisfaction[focal] >= p.referral_intent]
         if degree == 0 or intenders.size == 0:
-            return 0
+            return 0, 0
         acting = intenders[self.rng.random(intenders.size) < p.p_refer]
         targets = self.contacts[acting, self.rng.integers(0, degree, acting.size)].astype(np.intp)
         eligible = s.firm[targets] != FOCAL
         targets, referrers = targets[eligible], acting[eligible]
         barrier = np.where(s.firm[targets] > 0, self.barrier[targets], 1.0)
         converts = self.rng.random(targets.size) < p.referral_conversion * barrier
+        matched = self.rng.random(converts.size)[converts] < 1.0 / p.referral_lift
         targets, first = np.unique(targets[converts], return_index=True)
-        self._join(targets, referred=True)
+        matched = matched[first]
+        self._join(targets[matched], referred=True)
+        self._join(targets[~matched], referred=False)
+        s.referred_by_reward[targets[~matched]] = True
         self._charge(referrers[converts][first], p.referral_reward)
-        return int(targets.size)
+        return int(targets.size), int(targets.size - np.count_nonzero(matched))
 
     def _tell_stories(self, tellers: I64) -> int:
         """Each teller tells ``story_reach`` random contacts; return the stories told."""
@@ -352,6 +384,7 @@ class CustomerKernel:
         s.first_acquired_week[rows[first]] = self.week
         s.value_score[rows] = s.base_spend[rows] * s.visit_probability[rows]
         s.referred[rows] = referred
+        s.referred_by_reward[rows] = False
         self._charge(rows, p.onboarding_cost)
 
     def run(self, weeks: int) -> Outcome:

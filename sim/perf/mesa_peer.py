@@ -11,7 +11,8 @@ more per draw, ``shared/docs/stack.md`` section 3), which makes the reported spe
 conservative one.
 
 Because agents act one after another, everything a person reads about the firm and the
-rivals (reputation, rivals' room) is last week's, as a weekly report would give it.
+market (reputation, rivals' room, the market's price and quality) is last week's, as a
+weekly report would give it.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ class PeerCustomer(mesa.Agent):  # type: ignore[misc]
         self.value_score: float = state["value_score"]
         self.failure_scar = 0.0
         self.referred = False
+        self.referred_by_reward = False
         self.negative_stories = 0.0
         self.lifetime_revenue = 0.0
         self.lifetime_cost = 0.0
@@ -102,19 +104,22 @@ class PeerCustomer(mesa.Agent):  # type: ignore[misc]
         out = model.outcome
         self.failure_scar *= p.scar_decay
         self.value_score *= 1.0 - VALUE_SCORE_WEIGHT
-        # 1. Visit.
+        # 1. Visit: less often when dissatisfied or paying more than the market.
+        price = p.price_paid(self.tenure_weeks)
         sow = 1.0 - p.share_of_wallet_slope * (1.0 - self.satisfaction)
-        visiting = u_visit < self.visit_probability * sow
+        chance = self.visit_probability * sow
+        if p.visit_price_elasticity > 0:
+            chance *= max(price / model.market_price, 1e-9) ** -p.visit_price_elasticity
+        visiting = u_visit < min(chance, 1.0)
         # Episodes fade: satisfaction relaxes toward the adaptation level (step 3).
         level = _clip01(self.expectation + self.satisfaction_bias)
         self.satisfaction += p.satisfaction_relaxation * (level - self.satisfaction)
         if visiting:
-            self._encounter(model, p, noise, u_fail, u_recover)
+            self._encounter(model, p, price, noise, u_fail, u_recover)
         # W1. A customer who intends to refer may refer a contact.
         if self.satisfaction >= p.referral_intent and self.random.random() < p.p_refer:
             self._refer(model, p)
-        # 5. Defection.
-        price = p.price_paid(self.tenure_weeks)
+        # 5. Defection (the price is the one paid at the visit: tenure has not moved).
         gap = self.quality_sensitivity * (
             p.rival_quality - model.reputation
         ) - self.price_sensitivity * (p.rival_price - price)
@@ -139,6 +144,7 @@ class PeerCustomer(mesa.Agent):  # type: ignore[misc]
         out.satisfaction_sum += self.satisfaction
         if u_churn < 1.0 - math.exp(-(hazard + p.lapse_rate) / WEEKS):
             out.defections += 1
+            model.focal_customers -= 1
             self.tenure_weeks = 0.0
             self.firm = PROSPECT
             if u_churn < 1.0 - math.exp(-hazard / WEEKS) and model.total_room > 0:
@@ -149,7 +155,13 @@ class PeerCustomer(mesa.Agent):  # type: ignore[misc]
                 self._tell_stories(model, p)  # W2. an angry leaver
 
     def _encounter(
-        self, model: PeerModel, p: UpdateParams, noise: float, u_fail: float, u_recover: float
+        self,
+        model: PeerModel,
+        p: UpdateParams,
+        price: float,
+        noise: float,
+        u_fail: float,
+        u_recover: float,
     ) -> None:
         # 2. Encounter, failure and recovery.
         quality = _clip01(p.firm_quality + p.quality_noise * noise)
@@ -158,7 +170,6 @@ class PeerCustomer(mesa.Agent):  # type: ignore[misc]
             (p.failure_min + (p.failure_max - p.failure_min) * shortfall**2)
             * math.sqrt(self.cost_to_serve)
         )
-        price = p.price_paid(self.tenure_weeks)
         growth = p.spend_growth_max - (p.spend_growth_max - 1.0) * math.exp(
             -self.tenure_weeks / p.spend_growth_weeks
         )
@@ -180,13 +191,17 @@ class PeerCustomer(mesa.Agent):  # type: ignore[misc]
             else:
                 self.failure_scar += 1.0
                 self._tell_stories(model, p)  # W2. an unfixed failure
-        # 3. Satisfaction and expectation.
-        d = experienced - self.expectation
+        # 3. Satisfaction and expectation: what is felt is value for money.
+        gap = p.value_weight * (price - model.market_price) * self.price_sensitivity
+        felt = experienced - gap / max(self.quality_sensitivity, 1e-9)
+        d = felt - self.expectation
         d = min(d + p.adequate_gap, 0.0) if d < 0 else max(d - p.desired_gap, 0.0)
         d = round(p.loss_weight * d if d < 0 else d, 12)
         target = _clip01(self.satisfaction + 0.5 * math.tanh(2.0 * p.disconfirmation_weight * d))
         self.satisfaction += p.satisfaction_smoothing * (target - self.satisfaction)
-        self.expectation += p.expectation_adaptation * (experienced - self.expectation)
+        w = p.expectation_anchor_weight
+        anchored = (1.0 - w) * experienced + w * model.market_quality
+        self.expectation += p.expectation_adaptation * (anchored - self.expectation)
         # 4. Books (labour is settled once the week's total need is known).
         need = (
             p.standard_hours_per_visit
@@ -215,12 +230,16 @@ class PeerCustomer(mesa.Agent):  # type: ignore[misc]
             return
         barrier = math.exp(-other.switching_cost) if other.firm > 0 else 1.0
         if self.random.random() < p.referral_conversion * barrier:
+            # One convert in ``lift`` is a match the referrer chose; the rest the reward's.
+            matched = self.random.random() < 1.0 / p.referral_lift
             if other.firm > 0:
                 model.rival_customers[other.firm - 1] -= 1
             other.firm = FOCAL
-            other._join(model, p, referred=True)
+            other._join(model, p, referred=matched, by_referral=True)
+            other.referred_by_reward = not matched
             model.outcome.joins += 1
             model.outcome.referral_joins += 1
+            model.outcome.reward_referral_joins += not matched
             if p.referral_reward:
                 self._book(p.referral_reward, -p.referral_reward)
 
@@ -288,13 +307,14 @@ class PeerCustomer(mesa.Agent):  # type: ignore[misc]
             model.rival_customers[self.firm - 1] -= 1
         self.firm, self.tenure_weeks = best, 0.0
         if best == FOCAL:
-            self._join(model, p, referred=False)
+            self._join(model, p, referred=False, by_referral=False)
         else:
             model.rival_customers[best - 1] += 1
 
-    def _join(self, model: PeerModel, p: UpdateParams, referred: bool) -> None:
+    def _join(self, model: PeerModel, p: UpdateParams, referred: bool, by_referral: bool) -> None:
         self.tenure_weeks = 0.0
         self.referred = referred
+        self.referred_by_reward = False
         self.expectation = model.reputation
         self.satisfaction = _clip01(model.reputation + self.satisfaction_bias)
         self.failure_scar = 0.0
@@ -302,7 +322,8 @@ class PeerCustomer(mesa.Agent):  # type: ignore[misc]
         if self.first_acquired_week < 0:
             self.first_acquired_week = model.week
         self.value_score = self.base_spend * self.visit_probability
-        if referred:  # onboarding only; marketing is shared among the market's wins
+        model.focal_customers += 1
+        if by_referral:  # onboarding only; marketing is shared among the market's wins
             self._book(p.onboarding_cost, -p.onboarding_cost)
         else:
             model.joined.append(self)
@@ -327,6 +348,7 @@ class PeerModel(mesa.Model):  # type: ignore[misc]
         self.rival_customers = [
             int(np.count_nonzero(state.firm == j)) for j in range(1, 1 + p.n_rivals)
         ]
+        self.focal_customers = int(np.count_nonzero(state.firm == FOCAL))
         self._take_stock()
         names = [
             "firm",
@@ -353,9 +375,12 @@ class PeerModel(mesa.Model):  # type: ignore[misc]
         self.people: list[PeerCustomer] = list(PeerCustomer.create_agents(self, state.n, **columns))
 
     def _take_stock(self) -> None:
-        """Rivals' room from their customer counts, read by everyone next week."""
-        self.rooms = [self.params.room(k) for k in self.rival_customers]
+        """Rivals' room, the market's price and quality, read by everyone next week."""
+        p, rivals = self.params, sum(self.rival_customers)
+        self.rooms = [p.room(k) for k in self.rival_customers]
         self.total_room = sum(self.rooms)
+        self.market_price = p.market_price(rivals)
+        self.market_quality = p.market_quality(self.focal_customers, self.reputation, rivals)
 
     def recover(self, needed: float, draw: float) -> tuple[bool, float]:
         """One failure's recovery under the recovery policy."""

@@ -3,7 +3,7 @@
 ``python -m sim.perf.profile [--customers N] [--weeks W]`` runs one model at the default
 configuration (one employee per 100 customers) and prints build, burn-in, recorded weeks
 and output tables, then the recorded weeks split by the lines of ``sim.week.step.advance``
-(one phase per line, ``staffing.manage_staff`` to ``books.close_year``), each phase's
+(one phase per line, ``changes.apply_due`` to ``books.close_year``), each phase's
 time including the helpers it calls. It needs ``line_profiler``, which is a
 development tool and not a dependency: ``.venv/bin/pip install line_profiler``.
 """
@@ -34,7 +34,8 @@ def step_sections() -> dict[int, tuple[int, str]]:
         code = text.split("#")[0].strip()
         if "(" in code and not code.startswith(("def ", "if ", '"""')):
             call = code.split("(")[0].split("=")[-1].strip()
-            mapping[first + offset] = (len(mapping) + 1, call)
+            if "." in call:  # a phase is ``module.function``; ``Flows(...)`` is set-up
+                mapping[first + offset] = (len(mapping) + 1, call)
     return mapping
 
 

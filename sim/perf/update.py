@@ -14,18 +14,27 @@ Luck (common random numbers)
        policies paired person by person.
 
 A customer of the firm
-    1. **Visit** with probability ``visit_probability * (1 - share_of_wallet_slope *
-       (1 - satisfaction))``.
+    1. **Visit** with probability ``chain.visit_chance``: ``visit_probability * (1 -
+       share_of_wallet_slope * (1 - satisfaction)) x relative_price ^
+       -visit_price_elasticity``, at most 1, where the relative price is the price paid
+       (``pricing.price_paid(tenure)``) over the market's (``market_price``: the rivals'
+       price index by their customers, 1 if they have none).
     2. **Encounter** (visitors): quality ``clip(firm_quality + quality_noise * noise, 0,
        1)``; failure with ``chain.p_failure(quality, cost_to_serve)``, cutting the
        experience by ``failure_severity``; the recovery policy (``recovery.recover``) may
        fix it (experience back to ``max(quality, expectation) + bonus``, half a scar)
        or not (a whole scar); every customer's scar decays.
     3. **Satisfaction**: every customer's satisfaction relaxes toward their adaptation
-       level (``chain.adaptation_level``); a visitor's then moves by the disconfirmation
-       outside the zone of tolerance, losses weighted (``chain.disconfirmation``,
-       ``chain.satisfaction_target``), expectation toward the experience; the firm's
-       reputation moves toward the week's mean experience.
+       level (``chain.adaptation_level``); a visitor feels the experience less the
+       quality-equivalent of paying more than the market (``chain.value_gap``, the
+       customer's own price and quality weights, ``value_weight``), and their
+       satisfaction moves by the disconfirmation of what is felt outside the zone of
+       tolerance, losses weighted (``chain.disconfirmation``,
+       ``chain.satisfaction_target``); expectation moves toward
+       ``chain.expectation_target``, the experience partly anchored
+       (``expectation_anchor_weight``) on the market's quality (``market_quality``: the
+       firm's reputation and the rivals' quality, by customers at the start of the
+       week); the firm's reputation moves toward the week's mean experience.
     4. **Books** (visitors): revenue ``base_spend x chain.spend_multiplier(tenure) x
        pricing.price_paid(tenure)`` (x ``chain.referred_spend_multiplier(tenure)`` for a
        referred customer); cost = materials + the week's labour bill shared
@@ -40,9 +49,13 @@ A customer of the firm
 
 Word of mouth, over the model's small-world contact network
     W1. **Referrals** (before defection): intenders (satisfaction at or above the referral
-        intent) refer at their weekly rate to one random contact; a contact who is not a
+        intent) refer at their weekly rate, raised by any referral reward
+        (``chain.referral_lift``), to one random contact; a contact who is not a
         customer converts with ``referral_conversion`` (times ``exp(-switching_cost)`` for a
-        rival's customer) and joins at once as a referred customer (a lower hazard).
+        rival's customer) and joins at once. One convert in ``lift`` (a uniform draw each)
+        is a match the referrer chose and joins as a referred customer (a lower hazard,
+        a spend premium); the rest were prompted by the reward and join as unreferred
+        customers flagged ``referred_by_reward``.
     W2. **Stories** (after defection): customers whose failure was not fixed, and angry
         leavers, tell ``negative_wom_reach`` random contacts; each story lowers a listening
         customer's satisfaction and weighs on a listening shopper's choice; stories fade
@@ -50,7 +63,8 @@ Word of mouth, over the model's small-world contact network
 
 A rival's customer or a prospect
     6. **Market**: rivals' customers lapse to prospects at the category lapse rate;
-       prospects and rivals' customers shop at their weekly rates and choose, by logit,
+       prospects and rivals' customers shop at their weekly rates (rivals' customers at
+       their churn rate times ``competition_intensity``) and choose, by logit,
        between the focal firm (if aware of it: reputation, new-customer price and the
        memory of past dissatisfaction) and the rivals (quality, price, and room, or
        the switching cost of staying). A person won by the firm starts at tenure 0 with
@@ -60,7 +74,7 @@ Then everyone ages a week and each rival's room is set from its customer count.
 
 What is left out is the firm around the customers: employees (who serves, capacity,
 work pressure and the quality it allows), tiers, the weekly table and the competitors'
-quarterly reactions. Every constant comes from
+quarterly reactions and exits. Every constant comes from
 ``SimConfig`` (``UpdateParams.from_config``), every formula from ``sim.chain`` and the
 policy modules, and the starting state is the model's (``sim.state.new_population``).
 """
@@ -86,6 +100,7 @@ class UpdateParams:
 
     # Visits and encounters.
     share_of_wallet_slope: float
+    visit_price_elasticity: float
     firm_quality: float
     quality_noise: float
     failure_min: float
@@ -102,11 +117,14 @@ class UpdateParams:
     adequate_gap: float
     desired_gap: float
     expectation_adaptation: float
+    expectation_anchor_weight: float
+    value_weight: float
     reputation_weight: float
     # Word of mouth.
     network_degree: int
     network_rewiring: float
     referral_intent: float
+    referral_lift: float
     p_refer: float
     referral_conversion: float
     referred_hazard_multiplier: float
@@ -160,8 +178,11 @@ class UpdateParams:
         """
         b, o, m, r = cfg.behaviour, cfg.operations, cfg.market, cfg.competitors
         wage = hr.wage_per_week(cfg.hr, cfg.workforce.market_wage_per_week)
+        reward = cfg.acquisition.referral_reward
+        lift = chain.referral_lift(reward, b.referral_reward_lift, b.referral_reward_scale)
         return cls(
             share_of_wallet_slope=b.share_of_wallet_slope,
+            visit_price_elasticity=b.visit_price_elasticity,
             firm_quality=baseline_quality(cfg),
             quality_noise=o.quality_noise,
             failure_min=o.failure_min,
@@ -177,14 +198,17 @@ class UpdateParams:
             adequate_gap=b.adequate_gap,
             desired_gap=b.desired_gap,
             expectation_adaptation=b.expectation_adaptation,
+            expectation_anchor_weight=b.expectation_anchor_weight,
+            value_weight=b.value_weight,
             reputation_weight=1.0 / o.reputation_weeks,
             network_degree=m.network_degree,
             network_rewiring=m.network_rewiring,
             referral_intent=b.referral_intent_satisfaction,
-            p_refer=float(chain.weekly_rate(b.referrals_per_promoter_year)),
+            referral_lift=lift,
+            p_refer=float(chain.weekly_rate(b.referrals_per_promoter_year * lift)),
             referral_conversion=b.referral_conversion,
             referred_hazard_multiplier=b.referred_hazard_multiplier,
-            referral_reward=cfg.acquisition.referral_reward,
+            referral_reward=reward,
             detractor_satisfaction=b.detractor_satisfaction,
             story_reach=b.negative_wom_reach,
             story_effect=b.negative_wom_effect,
@@ -217,7 +241,9 @@ class UpdateParams:
             rival_price=r.price_index,
             rival_capacity=max(1, round(r.capacity_share * m.n_customers)),
             p_prospect_shops=float(chain.weekly_rate(m.prospect_shopping_per_year)),
-            p_rival_customer_shops=float(chain.weekly_rate(r.churn_per_year)),
+            p_rival_customer_shops=float(
+                chain.weekly_rate(r.churn_per_year * m.competition_intensity)
+            ),
             p_lapse=float(chain.weekly_probability(m.lapse_per_year)),
             awareness=acquisition.awareness(cfg.acquisition),
         )
@@ -231,6 +257,36 @@ class UpdateParams:
         pr = self.pricing
         new = tenure_weeks < pr.discount_weeks
         return pr.price_index * (1.0 - (pr.new_customer_discount if new else 0.0))
+
+    def market_price(self, rival_customers: int) -> float:
+        """The price customers compare with, as ``World.market_price``.
+
+        The rivals' price index weighted by their customers (all rivals here ask the same
+        price), 1 if they have none.
+
+        >>> p = UpdateParams.from_config(SimConfig())
+        >>> p.market_price(0), p.market_price(10) == p.rival_price
+        (1.0, True)
+        """
+        return self.rival_price if rival_customers > 0 else 1.0
+
+    def market_quality(
+        self, focal_customers: int, reputation: float, rival_customers: int
+    ) -> float:
+        """Quality the market delivers, as ``World.market_quality``: expectations' anchor.
+
+        The firm's reputation and the rivals' quality weighted by their customers (the
+        firm's at the start of the week, the rivals' as last counted).
+
+        >>> p = UpdateParams.from_config(SimConfig())
+        >>> p.market_quality(0, 0.7, 0), p.market_quality(5, 0.7, 0)
+        (0.7, 0.7)
+        >>> round(p.market_quality(1, 0.7, 1), 12) == round((0.7 + p.rival_quality) / 2, 12)
+        True
+        """
+        served = float(focal_customers + rival_customers)
+        total = focal_customers * reputation + rival_customers * self.rival_quality
+        return total / served if served > 0 else reputation
 
     def room(self, customers: int) -> float:
         """A rival's openness to newcomers, as ``Competitor.room``: 1 with spare capacity.
@@ -266,6 +322,7 @@ class Outcome:
     defections_to_rivals: int = 0
     joins: int = 0
     referral_joins: int = 0
+    reward_referral_joins: int = 0  # of the referral joins, those prompted by the reward
     stories: int = 0
     satisfaction_sum: float = 0.0
     revenue: float = 0.0
