@@ -375,6 +375,18 @@ def expectation_target(experienced: Float, anchor: float, anchor_weight: float) 
     return (1.0 - anchor_weight) * _f(experienced) + anchor_weight * anchor
 
 
+def expectation_anchor(reputation: float, market_quality: float, market_weight: float) -> float:
+    """The rational part of expectations: the firm's reputation, pulled toward the market's.
+
+    What customers "will" get from this firm is its reputation; what they feel they
+    "should" get is what the market offers (Boulding et al. 1993).
+
+    >>> round(expectation_anchor(0.9, 0.8, 0.3), 12)
+    0.87
+    """
+    return reputation + market_weight * (market_quality - reputation)
+
+
 def value_gap(
     price: Float,
     reference_price: float,

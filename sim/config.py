@@ -294,9 +294,19 @@ class BehaviourConfig:
         1,
         unit="share",
         source="SF37 §2.2 (Oliver 1980; Boulding et al. 1993; Rust et al. 1999)",
-        doc="share of the expectation target set by the market's offer (the quality the "
-        "market delivers, the firm's reputation included) rather than by the customer's own "
-        "experience: 0 fully adaptive, 1 fully anchored",
+        doc="share of the expectation target that is rational, set by the firm's reputation "
+        "and the market's offer, rather than adaptive, set by the customer's own latest "
+        "experience: 0 fully adaptive, 1 fully rational",
+    )
+    expectation_market_weight: float = param(
+        0.3,
+        0,
+        1,
+        unit="share",
+        source="SF37 §2.2 (Boulding et al. 1993: 'should' expectations follow the market's "
+        "offer, 'will' expectations the firm's own service)",
+        doc="within the rational part, the weight of the quality the market delivers "
+        "(rivals' and the firm's, by customers) against the firm's own reputation",
     )
     disconfirmation_weight: float = param(
         0.8,
@@ -335,11 +345,12 @@ class BehaviourConfig:
         doc="spread of s0 across customers (some are hard to please)",
     )
     satisfaction_bias_mean: float = param(
-        -0.19,
+        -0.11,
         -0.5,
         0.5,
         unit="satisfaction",
-        source="§2.8 (ACSI levels by industry)",
+        source="§2.8 (calibration target: the default world's mean satisfaction at ACSI "
+        "service levels, ~0.77; ACSI 2012: banks 77, wireless 70)",
         doc="mean of the personal offset in how service quality is felt: where satisfaction "
         "sits on the survey scales (boxes, likelihood to recommend) for a given quality",
     )

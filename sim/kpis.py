@@ -129,6 +129,14 @@ KPIS: tuple[Kpi, ...] = (
         ("SF6", "SF22"),
     ),
     Kpi(
+        "annual_employee_turnover", "Employee turnover, annual (alias)",
+        "annual employee turnover", "quits per employee a year", "rate", False, True,
+        "employees",
+        "The same number as employee_turnover, under the name scripts may also use.",
+        ("SF6", "SF22"),
+        outcome=False,
+    ),
+    Kpi(
         "customers_start", "Customers at start", "customers at the start", "customers",
         "count", None, False, "customers",
         "Customers of the focal firm when the recorded weeks begin.",

@@ -173,6 +173,7 @@ def summarise(
         "customer_satisfaction": last_year_mean("customer_satisfaction"),
         "employee_satisfaction": last_year_mean("employee_satisfaction"),
         "employee_turnover": turnover,
+        "annual_employee_turnover": turnover,
         "customers_start": int(np.count_nonzero(model.customers.initial_customer)),
         "customers_end": model.n_focal_customers,
         "employees_end": model.headcount,

@@ -44,9 +44,8 @@ def test_dose_moves_outcomes_the_expected_way(lever, report_effect):
 
 @pytest.fixture(scope="module")
 def default_world():
-    """The default configuration (10,000 people, 100 staff) for three recorded years."""
+    """The default configuration: 10,000 people, 100 staff, ten recorded years."""
     cfg = SimConfig()
-    cfg.run.weeks = 156
     cfg.run.progress = False
     cfg.run.figures = False
     return [run_once(cfg, seed=s) for s in replication_seeds(1_994, 6)]

@@ -154,7 +154,7 @@ class CustomerKernel:
         d = chain.disconfirmation(felt, expect, p.loss_weight, p.adequate_gap, p.desired_gap)
         target = chain.satisfaction_target(s.satisfaction[v], d, p.disconfirmation_weight)
         s.satisfaction[v] = chain.smooth(s.satisfaction[v], target, p.satisfaction_smoothing)
-        anchor = p.market_quality(focal.size, self.reputation, rival_customers)
+        anchor = p.expectation_anchor(focal.size, self.reputation, rival_customers)
         s.expectation[v] = chain.smooth(
             expect,
             chain.expectation_target(experienced, anchor, p.expectation_anchor_weight),

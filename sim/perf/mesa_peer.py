@@ -200,7 +200,7 @@ class PeerCustomer(mesa.Agent):  # type: ignore[misc]
         target = _clip01(self.satisfaction + 0.5 * math.tanh(2.0 * p.disconfirmation_weight * d))
         self.satisfaction += p.satisfaction_smoothing * (target - self.satisfaction)
         w = p.expectation_anchor_weight
-        anchored = (1.0 - w) * experienced + w * model.market_quality
+        anchored = (1.0 - w) * experienced + w * model.expectation_anchor
         self.expectation += p.expectation_adaptation * (anchored - self.expectation)
         # 4. Books (labour is settled once the week's total need is known).
         need = (
@@ -380,7 +380,9 @@ class PeerModel(mesa.Model):  # type: ignore[misc]
         self.rooms = [p.room(k) for k in self.rival_customers]
         self.total_room = sum(self.rooms)
         self.market_price = p.market_price(rivals)
-        self.market_quality = p.market_quality(self.focal_customers, self.reputation, rivals)
+        self.expectation_anchor = p.expectation_anchor(
+            self.focal_customers, self.reputation, rivals
+        )
 
     def recover(self, needed: float, draw: float) -> tuple[bool, float]:
         """One failure's recovery under the recovery policy."""

@@ -118,6 +118,7 @@ class UpdateParams:
     desired_gap: float
     expectation_adaptation: float
     expectation_anchor_weight: float
+    expectation_market_weight: float
     value_weight: float
     reputation_weight: float
     # Word of mouth.
@@ -199,6 +200,7 @@ class UpdateParams:
             desired_gap=b.desired_gap,
             expectation_adaptation=b.expectation_adaptation,
             expectation_anchor_weight=b.expectation_anchor_weight,
+            expectation_market_weight=b.expectation_market_weight,
             value_weight=b.value_weight,
             reputation_weight=1.0 / o.reputation_weeks,
             network_degree=m.network_degree,
@@ -287,6 +289,13 @@ class UpdateParams:
         served = float(focal_customers + rival_customers)
         total = focal_customers * reputation + rival_customers * self.rival_quality
         return total / served if served > 0 else reputation
+
+    def expectation_anchor(
+        self, focal_customers: int, reputation: float, rival_customers: int
+    ) -> float:
+        """The rational part of expectations, as in the model's satisfaction phase."""
+        market = self.market_quality(focal_customers, reputation, rival_customers)
+        return chain.expectation_anchor(reputation, market, self.expectation_market_weight)
 
     def room(self, customers: int) -> float:
         """A rival's openness to newcomers, as ``Competitor.room``: 1 with spare capacity.

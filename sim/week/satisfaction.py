@@ -42,7 +42,11 @@ def update_satisfaction(world: World, flows: Flows) -> None:
         c.satisfaction[visitors], target, b.satisfaction_smoothing
     )
     if world.links.is_live("adaptive_expectations"):
-        anchor = world.market_quality(focal.size)
+        anchor = chain.expectation_anchor(
+            world.perceived_reputation(),
+            world.market_quality(focal.size),
+            b.expectation_market_weight,
+        )
         c.expectation[visitors] = chain.smooth(
             expect,
             chain.expectation_target(experienced, anchor, b.expectation_anchor_weight),
