@@ -294,6 +294,15 @@ def service_quality(
     return clip(ceiling * person * time_effect(adequacy, curvature), 0.0, 1.0)
 
 
+def process_ceiling(ceiling: float, standardisation: float, cost: float) -> float:
+    """The quality ceiling of the process: scripted service leaves less room for judgement.
+
+    >>> process_ceiling(0.95, 0.0, 0.05), round(process_ceiling(1.0, 1.0, 0.05), 12)
+    (0.95, 0.95)
+    """
+    return ceiling * (1.0 - cost * standardisation)
+
+
 def p_failure(quality: Float, problem_proneness: Float, lo: float, hi: float) -> Float:
     """Chance that an encounter fails: convex in lost quality, higher for hard cases.
 

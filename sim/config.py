@@ -251,8 +251,8 @@ class BehaviourConfig:
         0,
         1,
         unit="weight/encounter",
-        source="§2.2 (a failure moves overall satisfaction by about a box: Bolton & Drew "
-        "1991, Smith & Bolton 1998)",
+        source="§2.2 (an unrecovered failure moves overall satisfaction by about a point "
+        "on the 0-10 scale: Bolton & Drew 1991, Smith & Bolton 1998)",
         doc="share of an encounter's disconfirmation shift that satisfaction takes on",
     )
     satisfaction_relaxation: float = param(

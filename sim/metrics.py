@@ -52,6 +52,7 @@ WEEKLY_METRICS: dict[str, str] = {
     "time_per_customer": "time given per visit relative to need",
     "service_standard": "the firm's time standard relative to its original",
     "service_quality": "mean quality delivered before failures, 0-1",
+    "continuity": "share of visitors served by their usual employee",
     "experienced_quality": "mean quality experienced after failures and recovery",
     "reputation": "market's smoothed perception of the firm's quality",
     "failures": "failed encounters",

@@ -99,7 +99,9 @@ def baseline_quality(cfg: SimConfig) -> float:
             effort_reference=o.quality_effort_reference,
             fatigue_loss=o.quality_fatigue_loss,
             curvature=o.time_effect_curvature,
-            ceiling=o.quality_ceiling,
+            ceiling=chain.process_ceiling(
+                o.quality_ceiling, o.standardisation, o.standardisation_ceiling_cost
+            ),
         )
     )
 

@@ -144,3 +144,19 @@ def test_customer_agent_writes_through_to_state(cfg):
     agent = next(iter(model.agents_by_type[Customer]))
     agent.satisfaction = 0.123
     assert model.customers.satisfaction[agent.row] == 0.123
+
+
+def test_every_policy_starts_week_zero_from_the_same_world(small_config):
+    """Paired comparisons need one starting world: the burn-in runs the default policies,
+    and the founders are hired under them too (their pay draws their ability)."""
+    from sim.state import CustomerState
+
+    worlds = [
+        ServiceProfitChainModel(small_config(n_customers=1_000, weeks=4, **levers), rng=5)
+        for levers in ({}, {"hr__wage_premium": 0.3, "hr__training_per_week": 40.0})
+    ]
+    a, b = (m.world for m in worlds)
+    for name in ("ability", "capability", "satisfaction", "tenure_weeks"):
+        np.testing.assert_array_equal(a.employees.column(name), b.employees.column(name))
+    for field in CustomerState.__dataclass_fields__:
+        np.testing.assert_array_equal(getattr(a.customers, field), getattr(b.customers, field))

@@ -82,7 +82,7 @@ class Competitor(mesa.Agent):  # type: ignore[misc]
         if cfg.react and lost:
             better = min(0.98, self.quality + cfg.reaction_quality_step)
             cheaper = max(0.5 * cfg.price_index, self.price_index - cfg.reaction_price_step)
-            if self.margin(quality=better) >= cfg.min_margin:
+            if better > self.quality and self.margin(quality=better) >= cfg.min_margin:
                 self.quality = better  # invest in service while the margin allows
             elif self.margin(price_index=cheaper) >= cfg.min_margin:
                 self.price_index = cheaper

@@ -39,8 +39,8 @@ def serve(world: World, flows: Flows) -> None:
         ]
         usual = served_by_usual(world, visitors, u_usual[visitors])
         server[usual] = c.regular_server[visitors[usual]]
-        ceiling = ops.quality_ceiling * (
-            1.0 - ops.standardisation_ceiling_cost * ops.standardisation
+        ceiling = chain.process_ceiling(
+            ops.quality_ceiling, ops.standardisation, ops.standardisation_ceiling_cost
         )
         quality = chain.service_quality(
             links.staff("experience", "capability", emp, server),
@@ -55,7 +55,7 @@ def serve(world: World, flows: Flows) -> None:
         )
         quality = np.asarray(quality) + ops.continuity_bonus * usual
         c.regular_server[visitors] = server
-        flows.continuity = float(usual.mean())
+        flows.continuity = float(usual.mean()) if usual.size else 0.0
     else:
         server = np.zeros(visitors.size, dtype=np.int64)
         quality = np.zeros(visitors.size)

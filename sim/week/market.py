@@ -65,6 +65,8 @@ def shop(world: World, flows: Flows) -> None:
     staying = c.switching_cost[shoppers]
     offers: dict[tuple[float, float], NDArray[np.float64]] = {}  # alike rivals: once
     for j, rival in enumerate(rivals, start=1):
+        if rival.exited:
+            continue  # a closed rival is no option (its column stays -inf)
         own = current == rival.firm_id
         # A full rival takes no newcomers but keeps its own customers.
         access = np.where(own, staying, math.log(max(rival.room, 1e-300)))

@@ -59,6 +59,7 @@ def record_week(world: World, flows: Flows) -> None:
         "time_per_customer": mean_or_zero(flows.adequacy),
         "service_standard": firm.service_standard,
         "service_quality": mean_or_zero(flows.quality),
+        "continuity": flows.continuity,
         "experienced_quality": mean_or_zero(flows.experienced),
         "reputation": firm.reputation,
         "failures": flows.failed.size,

@@ -17,7 +17,7 @@ from sim import chain
 from sim.config import POLICY_GROUPS, SimConfig
 from sim.metrics import MetricsRecorder
 from sim.state import CONTROL, FOCAL, PROSPECT, TREATED, EmployeeState
-from sim.week import changes, rivals, staffing, tiers
+from sim.week import changes, decisions, rivals, staffing, tiers
 from sim.week.employees import OVERWHELMED_PRESSURE
 from sim.week.links import FeedbackBaseline, PersonBaseline
 from sim.week.step import advance
@@ -37,6 +37,11 @@ def open_world(world: World) -> None:
     for rival in world.competitors:
         rival.customers_last_quarter = rival.customers
         rival.reference_customers = rival.customers
+    if cfg.run.burn_in_weeks > 0:
+        # The founders are hired, and the firm set up, under the default policies too
+        # (their pay draws their ability): every policy starts from the same world.
+        world.config = baseline_policies(cfg)
+        decisions.decide(world)
     staffing.hire(world, cfg.workforce.n_employees, initial=True)
     world.firm.target_headcount = cfg.workforce.n_employees
     world.firm.desired_hours_smoothed = staffing.desired_hours(world)
@@ -45,7 +50,6 @@ def open_world(world: World) -> None:
     start_books(world)
     if cfg.run.burn_in_weeks > 0:
         world.warming_up = True
-        world.config = baseline_policies(cfg)
         for _ in range(cfg.run.burn_in_weeks):
             advance(world)
         world.config = cfg
