@@ -463,7 +463,7 @@ class BehaviourConfig:
         "as lost quality at the customer's own price-to-quality trade-off (0: price is not felt)",
     )
     referral_intent_satisfaction: float = param(
-        0.70,
+        0.68,
         0,
         1,
         unit="satisfaction",

@@ -81,7 +81,10 @@ def test_profit_triggered_staffing_hires_back_in_a_profitable_world():
 
 @pytest.mark.slow
 def test_a_layoff_costs_customers_gradually_not_by_collapse(ci, report_effect):
-    """A 15% layoff raises pressure a little: customers fall by a few percent, not 40%."""
+    """A 15% layoff without rehiring: the firm shrinks to its smaller capacity, no collapse.
+
+    Before the chain issue the same layoff lost 43% of customers within two years.
+    """
     steady = runs({})
     layoff = runs({"staffing.kind": "layoff", "staffing.layoff_week": 26})
     kept = ci(
@@ -92,17 +95,33 @@ def test_a_layoff_costs_customers_gradually_not_by_collapse(ci, report_effect):
     )
     report_effect("15% layoff: customers at the end, layoff / steady", kept)
     assert kept.high < 1.0  # it does cost customers
-    assert kept.low > 0.8  # but no cliff
+    assert kept.low > 0.7  # about in proportion to the capacity cut, not a collapse
 
 
 @pytest.mark.slow
-def test_demand_staffing_can_plan_loads_above_one():
-    """Planning a 115% load keeps a firm running lean; it does not cut itself away."""
-    for r in runs({"staffing.kind": "demand", "staffing.target_utilisation": 1.15}):
-        w = r.weekly
-        assert w["employee_headcount"].iloc[-1] >= 0.6 * w["employee_headcount"].iloc[0]
-        assert w["work_pressure"].iloc[-52:].mean() > 1.0
-        assert w["customers_focal"].iloc[-1] >= 0.6 * w["customers_focal"].iloc[0]
+def test_demand_staffing_can_plan_loads_above_one(ci):
+    """Planning a 115% load runs leaner than planning 90%, and does not cut itself away."""
+    lean = runs({"staffing.kind": "demand", "staffing.target_utilisation": 1.15}, n_customers=3_000)
+    usual = runs({"staffing.kind": "demand", "staffing.target_utilisation": 0.9}, n_customers=3_000)
+
+    def last_year(results, column):
+        return [r.weekly[column].iloc[-52:].mean() for r in results]
+
+    assert (
+        ci(last_year(lean, "employee_headcount"), last_year(usual, "employee_headcount")).high < 0
+    )
+    assert ci(last_year(lean, "work_pressure"), last_year(usual, "work_pressure")).low > 0
+    # Lean, not gutted: a small firm can still spiral (fewer customers, fewer staff),
+    # but on average the firm keeps most of its staff and customers.
+    kept_staff = [
+        r.weekly["employee_headcount"].iloc[-1] / r.weekly["employee_headcount"].iloc[0]
+        for r in lean
+    ]
+    kept_customers = [
+        r.weekly["customers_focal"].iloc[-1] / r.weekly["customers_focal"].iloc[0] for r in lean
+    ]
+    assert ci(kept_staff).low > 0.5  # the plan alone asks for 0.9 / 1.15 = 78% of the staff
+    assert ci(kept_customers).low > 0.75
 
 
 @pytest.mark.slow
@@ -128,7 +147,10 @@ def test_the_best_treated_staff_still_quit_at_the_unavoidable_rate():
 
 @pytest.mark.slow
 def test_rivals_that_lose_money_leave_the_market_and_free_their_customers():
-    losing = runs({"competitors.cost_share": 1.3}, weeks=104, seeds=SEEDS[:3])
+    # No burn-in, so the rivals' first losing year is recorded.
+    losing = runs(
+        {"competitors.cost_share": 1.3, "run.burn_in_weeks": 0}, weeks=104, seeds=SEEDS[:3]
+    )
     for r in losing:
         w = r.weekly
         assert w["customers_rivals"].iloc[-1] == 0
