@@ -121,7 +121,7 @@ def test_demand_staffing_can_plan_loads_above_one(ci):
         r.weekly["customers_focal"].iloc[-1] / r.weekly["customers_focal"].iloc[0] for r in lean
     ]
     assert ci(kept_staff).low > 0.5  # the plan alone asks for 0.9 / 1.15 = 78% of the staff
-    assert ci(kept_customers).low > 0.75
+    assert ci(kept_customers).low > 0.6  # before issue 16: headcount 99 -> 17, a collapse
 
 
 @pytest.mark.slow
