@@ -115,3 +115,25 @@ def test_pay_far_above_the_market_does_not(ci, report_effect):
     found = npv_difference({"hr.wage_premium": 0.3}, ci)
     report_effect("virtuous loop: NPV, pay +30% - market pay", found)
     assert found.high < 0
+
+
+def test_investment_map_is_paired_against_market_pay():
+    """The map's baseline cell is the baseline itself: a difference of exactly 0."""
+    cells = dose.investment_map(
+        replication_seeds(3, 2),
+        n_customers=300,
+        weeks=26,
+        wage_premiums=(0.0, 0.2),
+        perks=(0.0, 60.0),
+    )
+    assert len(cells) == 4
+    base = cells[(cells["wage_premium"] == 0) & (cells["perks_per_week"] == 0)].iloc[0]
+    assert base["npv_difference"] == 0.0
+    assert "baseline" in dose.map_table(cells)
+
+
+def test_dose_command_refuses_a_single_seed(capsys):
+    with pytest.raises(SystemExit) as exit_:
+        dose.main(["--seeds", "1"])
+    assert exit_.value.code == 2
+    assert "--seeds=1: a paired CI needs at least 2" in capsys.readouterr().err

@@ -7,7 +7,10 @@ difference, its 95% t-interval and whether the interval excludes zero in the exp
 direction. The tests assert the same grid (tests/test_chain_transmits.py), so what the
 command prints is what the suite checks.
 
-Run it with ``python -m sim.research.dose [--seeds 10] [--customers 3000] [--weeks 260]``.
+Run it with ``python -m sim.research.dose [--seeds 10] [--customers 3000] [--weeks 260]``;
+``--map`` instead maps where investing in employees pays: the NPV of profit against
+market pay without perks, over a grid of wage premiums and perks (the virtuous loop's
+region and its limits).
 """
 
 from __future__ import annotations
@@ -228,6 +231,80 @@ def table(found: Sequence[Effect]) -> str:
     return markdown_table(pd.DataFrame(rows, columns=header))
 
 
+WAGE_PREMIUMS = (0.0, 0.1, 0.2, 0.3)
+PERKS = (0.0, 30.0, 60.0, 120.0)
+
+
+def investment_map(
+    seeds: Sequence[int],
+    n_customers: int = 3_000,
+    weeks: int = 260,
+    wage_premiums: Sequence[float] = WAGE_PREMIUMS,
+    perks: Sequence[float] = PERKS,
+) -> pd.DataFrame:
+    """NPV of profit of each (wage premium, perks) cell minus market pay without perks.
+
+    One row per cell: the mean paired difference over ``seeds``, its 95% CI and the
+    cell's employee turnover and customers at the end (means).
+    """
+
+    def outcomes(values: Mapping[str, Any]) -> list[tuple[float, float, float]]:
+        cfg = world(values, n_customers, weeks)
+        runs = [run_once(cfg, seed=s) for s in seeds]
+        return [
+            (r.summary["npv_profit"], r.summary["employee_turnover"], r.summary["customers_end"])
+            for r in runs
+        ]
+
+    base = outcomes({})
+    rows = []
+    for premium in wage_premiums:
+        for spend in perks:
+            cell = (
+                base
+                if premium == 0 and spend == 0
+                else outcomes({"hr.wage_premium": premium, "hr.perks_per_week": spend})
+            )
+            d = [c[0] - b[0] for c, b in zip(cell, base, strict=True)]
+            mean = float(sum(d) / len(d))
+            sd = float(pd.Series(d).std(ddof=1)) if len(d) > 1 else math.inf
+            half = (
+                float(stats.t.ppf(0.975, len(d) - 1)) * sd / math.sqrt(len(d))
+                if len(d) > 1
+                else math.inf
+            )
+            rows.append(
+                {
+                    "wage_premium": premium,
+                    "perks_per_week": spend,
+                    "npv_difference": mean,
+                    "low": mean - half,
+                    "high": mean + half,
+                    "employee_turnover": sum(c[1] for c in cell) / len(cell),
+                    "customers_end": sum(c[2] for c in cell) / len(cell),
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def map_table(cells: pd.DataFrame) -> str:
+    """The map as Markdown: wage premiums down, perks across; + pays, - loses, ~ unclear."""
+
+    def cell(row: pd.Series) -> str:
+        if row["wage_premium"] == 0 and row["perks_per_week"] == 0:
+            return "baseline"
+        sign = "+" if row["low"] > 0 else "-" if row["high"] < 0 else "~"
+        low, high = row["low"] / 1e3, row["high"] / 1e3
+        return f"{sign} {row['npv_difference'] / 1e3:+,.0f}k [{low:+,.0f}, {high:+,.0f}]"
+
+    table = cells.assign(text=cells.apply(cell, axis=1)).pivot(
+        index="wage_premium", columns="perks_per_week", values="text"
+    )
+    table.index = [f"pay +{p:.0%}" for p in table.index]
+    table.columns = [f"perks {p:g}/wk" for p in table.columns]
+    return markdown_table(table.reset_index(names=""))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the grid and print its table; exit status 1 if any expectation fails."""
     parser = argparse.ArgumentParser(prog="python -m sim.research.dose", description=__doc__)
@@ -235,11 +312,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--customers", type=int, default=3_000, help="people in the market")
     parser.add_argument("--weeks", type=int, default=260, help="recorded weeks")
     parser.add_argument("--root-seed", type=int, default=2_016)
-    parser.add_argument("--out", help="also write the runs as CSV here")
+    parser.add_argument("--out", help="also write the runs (or the map's cells) as CSV here")
+    parser.add_argument(
+        "--map", action="store_true", help="map NPV over wage premium x perks instead"
+    )
     args = parser.parse_args(argv)
     if args.seeds < 2:
         parser.error(f"--seeds={args.seeds}: a paired CI needs at least 2")
     seeds = replication_seeds(args.root_seed, args.seeds)
+    if args.map:
+        cells = investment_map(seeds, args.customers, args.weeks)
+        print(map_table(cells))
+        if args.out:
+            cells.to_csv(args.out, index=False)
+        return 0
     found: list[Effect] = []
     frames = []
     for lever in LEVERS:
