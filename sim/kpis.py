@@ -130,7 +130,7 @@ KPIS: tuple[Kpi, ...] = (
     ),
     Kpi(
         "annual_employee_turnover", "Employee turnover, annual (alias)",
-        "annual employee turnover", "quits per employee a year", "rate", False, True,
+        "annual employee turnover (alias)", "quits per employee a year", "rate", False, True,
         "employees",
         "The same number as employee_turnover, under the name scripts may also use.",
         ("SF6", "SF22"),

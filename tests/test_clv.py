@@ -157,8 +157,10 @@ def test_halving_the_visit_rate_halves_the_recovered_rate(recovery, half_rate):
     full, half = recovery.loc[name], half_rate.recovery.set_index("quantity").loc[name]
     true_ratio = full["true"] / half["true"]
     recovered_ratio = full["recovered"] / half["recovered"]
-    # The truth does not quite double: a visit a week is the most anyone makes.
-    assert 1.8 < true_ratio <= 2.0
+    # The truth does not quite double: a visit a week is the most anyone makes, and
+    # frequent visitors meet more failures, so fewer of them stay satisfied and come
+    # back (the cohorts' own habitual rates differ by ~1.76x, not 2x).
+    assert 1.6 < true_ratio <= 2.0
     se = recovered_ratio * math.hypot(
         full["se"] / full["recovered"], half["se"] / half["recovered"]
     )

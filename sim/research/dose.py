@@ -109,7 +109,7 @@ LEVERS: tuple[Lever, ...] = (
     Lever(
         "customer_satisfaction",
         "more satisfied customers stay, buy more often and refer",
-        {"behaviour.satisfaction_bias_mean": -0.09},
+        {"behaviour.satisfaction_bias_mean": SimConfig().behaviour.satisfaction_bias_mean + 0.08},
         {"annual_defection": -1, "visits_per_customer_week": +1, "referrals": +1},
     ),
     Lever(
