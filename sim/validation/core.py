@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 from sim.config import SimConfig, validate
 from sim.experiments.analysis import t_interval
 from sim.rng import replication_seeds
+from sim.validation.classes import kind_of
 
 CUSTOMERS_PER_EMPLOYEE = 100  # the default world's ratio (10,000 people, 100 staff)
 ROOT_SEED = 20_240_404  # root of every replication seed of the validation
@@ -78,9 +79,33 @@ class Check:
         return self.fact.lo <= self.mean <= self.fact.hi
 
     @property
+    def ci_inside(self) -> bool:
+        """The whole 95% CI lies in the band (analytic checks: within 4 SE of the theory)."""
+        if self.analytic_se:
+            return self.in_range
+        lo, hi = self.ci
+        return self.fact.lo <= lo and hi <= self.fact.hi
+
+    @property
+    def verdict(self) -> str:
+        """``pass``, ``marginal`` or ``fail``.
+
+        Pass: the 95% CI inside the band and every side condition holds. Marginal: the
+        mean inside, the CI across an edge, the conditions hold. Fail: otherwise.
+        """
+        if not all(self.conditions.values()) or not self.in_range:
+            return "fail"
+        return "pass" if self.ci_inside else "marginal"
+
+    @property
     def passed(self) -> bool:
-        """In range and every side condition holds."""
-        return bool(self.in_range and all(self.conditions.values()))
+        """The verdict is ``pass``: the 95% CI lies in the band and the conditions hold."""
+        return self.verdict == "pass"
+
+    @property
+    def kind(self) -> str:
+        """Input read-back, calibration target or validation (``sim.validation.classes``)."""
+        return kind_of(self.fact.fact_id)
 
 
 @dataclass(frozen=True)

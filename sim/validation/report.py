@@ -14,9 +14,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sim.output import current_umask
+from sim.validation.classes import CLASSES, KIND_NAMES
 from sim.validation.core import Check
 
-HEADER = ("fact", "claim", "literature", "simulated (95% CI)", "result")
+HEADER = ("fact", "class", "claim", "literature", "simulated (95% CI)", "result")
+RULE = (
+    "a check passes when the whole 95% CI of the replication mean lies in the band (analytic "
+    "checks: within 4 standard errors of the closed form) and every side condition holds; "
+    "marginal when the mean lies in the band but the CI crosses an edge; it fails otherwise"
+)
 
 
 def _num(x: float) -> str:
@@ -31,18 +37,38 @@ def value_text(check: Check) -> str:
     return f"{_num(check.mean)} [{_num(lo)}, {_num(hi)}] (n={check.values.size})"
 
 
-def rows(checks: Sequence[Check]) -> list[tuple[str, str, str, str, str]]:
+def result(check: Check) -> str:
+    """The verdict as the table shows it (a failure in capitals)."""
+    return "FAIL" if check.verdict == "fail" else check.verdict
+
+
+def rows(checks: Sequence[Check]) -> list[tuple[str, str, str, str, str, str]]:
     """One table row per check."""
     return [
-        (
-            c.fact.fact_id,
-            c.fact.claim,
-            c.fact.literature,
-            value_text(c),
-            "pass" if c.passed else "FAIL",
-        )
+        (c.fact.fact_id, c.kind, c.fact.claim, c.fact.literature, value_text(c), result(c))
         for c in checks
     ]
+
+
+def headline(checks: Sequence[Check]) -> list[str]:
+    """Counts per class: validation first; input read-backs are listed, never counted.
+
+    >>> from sim.validation.core import Fact
+    >>> import numpy as np
+    >>> headline([Check(Fact("SF27", "", "", "", 0, 1), np.array([0.4, 0.5, 0.6]))])[0]
+    'validation (never fitted): 1 pass, 0 marginal, 0 fail of 1'
+    """
+    out = []
+    for kind, name in KIND_NAMES.items():
+        mine = [c for c in checks if c.kind == kind]
+        if not mine:
+            continue
+        counts = {v: sum(c.verdict == v for c in mine) for v in ("pass", "marginal", "fail")}
+        out.append(
+            f"{name}: {counts['pass']} pass, {counts['marginal']} marginal, "
+            f"{counts['fail']} fail of {len(mine)}"
+        )
+    return out
 
 
 def text_table(checks: Sequence[Check], width: int = 60) -> str:
@@ -60,14 +86,15 @@ def text_table(checks: Sequence[Check], width: int = 60) -> str:
 
 def markdown(checks: Sequence[Check], mode: str, seconds: float, figures: bool) -> str:
     """The report: the table, then per fact what was measured, details and the figure."""
-    passed = sum(c.passed for c in checks)
     out = [
         f"# Validation report ({mode} mode)",
         "",
-        f"{passed} of {len(checks)} checks pass; run time {seconds:.0f} s. Every value is a "
-        "replication mean with its 95% t-interval; a check passes when the mean lies in "
-        "the band (analytic checks: within 4 standard errors of the closed form) and every "
-        "side condition holds.",
+        *[f"- {line}" for line in headline(checks)],
+        "",
+        f"Run time {seconds:.0f} s. Every value is a replication mean with its 95% "
+        f"t-interval; {RULE}. Classes (sim/validation/classes.py): *validation* facts were "
+        "never used to set a parameter; a *target* was (its row reports the fit); an "
+        "*input* reads back a sourced parameter or a built-in rule and proves nothing.",
         "",
         "| " + " | ".join(HEADER) + " |",
         "|" + "---|" * len(HEADER),
@@ -80,7 +107,8 @@ def markdown(checks: Sequence[Check], mode: str, seconds: float, figures: bool) 
             "",
             f"- Literature: {c.fact.literature}",
             f"- Measured: {c.fact.measure}",
-            f"- Simulated: {value_text(c)} — **{'pass' if c.passed else 'FAIL'}**",
+            f"- Class: {c.kind} ({CLASSES[c.fact.fact_id][1]})",
+            f"- Simulated: {value_text(c)} — **{result(c)}**",
         ]
         for name, ok in c.conditions.items():
             out.append(f"- Condition: {name}: {'yes' if ok else 'NO'}")
@@ -104,7 +132,7 @@ def save_figures(checks: Sequence[Check], folder: Path) -> None:
             continue
         fig, ax = plt.subplots(figsize=(6, 3.6))
         c.plot(ax)
-        ax.set_title(f"{c.fact.fact_id}: {'pass' if c.passed else 'FAIL'}", fontsize=10)
+        ax.set_title(f"{c.fact.fact_id} ({c.kind}): {result(c)}", fontsize=10)
         fig.tight_layout()
         fig.savefig(folder / f"{c.fact.fact_id}.png", dpi=110)
         plt.close(fig)
