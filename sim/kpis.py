@@ -331,6 +331,26 @@ def format_value(value: object, fmt: Format) -> str:
             return f"{x:.1f} s"
 
 
+def bounds(name: str) -> tuple[float, float]:
+    """The values a KPI can take: what a confidence interval of its level is clipped to.
+
+    >>> bounds("nps"), bounds("annual_retention"), bounds("employee_turnover")
+    ((-100.0, 100.0), (0.0, 1.0), (0.0, inf))
+    >>> bounds("npv_profit"), bounds("not_a_kpi")
+    ((-inf, inf), (-inf, inf))
+    """
+    kpi = KPI.get(name)
+    if kpi is None:
+        return -math.inf, math.inf
+    if kpi.fmt == "score":
+        return -100.0, 100.0
+    if kpi.fmt == "level" or (kpi.fmt == "rate" and kpi.unit.startswith("share")):
+        return 0.0, 1.0
+    if kpi.fmt in ("rate", "count", "weeks", "seconds"):
+        return 0.0, math.inf
+    return -math.inf, math.inf
+
+
 def format_short(name: str, value: float, signed: bool = False) -> str:
     """A KPI's value (or a difference of two) as a study's tables and sentences show it.
 

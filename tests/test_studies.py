@@ -51,6 +51,13 @@ def test_every_scenario_runs_in_smoke_mode(name, tmp_path):
     manifest = yaml.safe_load((folder / "manifest.yaml").read_text())
     weeks = [o for o in manifest["fixed_overrides"] if o.startswith("run.weeks=")][-1]
     assert weeks in ("run.weeks=120", "run.weeks=156")  # a whole year after a week-104 layoff
+    # Labelled as a run check, and no interval from two replications (issue 20, defect 6).
+    assert (
+        f"**Smoke run, not for decisions:** 2 replications of {weeks.split('=')[1]} weeks" in report
+    )
+    assert "n=2: too few replications for an interval" in report
+    assert "clearly higher" not in report
+    assert "clearly lower" not in report
     assert len(runs) == len(scenario.policies) * 2 * int(weeks.split("=")[1])
     for figure in ("fan_charts", "paired_differences", "whale_curves", "profit_by_tier"):
         assert (folder / "figures" / f"{figure}.png").stat().st_size > 5000
@@ -215,3 +222,24 @@ def test_smoke_horizon_holds_the_whole_year_of_a_scheduled_layoff():
     assert "run.weeks=120" in manifest["fixed_overrides"]  # the scenario's own, overridden
     showcase = new_manifest(load_scenario("service_recovery"), True, [], "basic")
     assert not any(o == "run.weeks=156" for o in showcase["fixed_overrides"])
+
+
+def test_paired_difference_bars_are_coloured_by_what_is_better():
+    """Lower turnover is good news (green), lower profit bad news (red) (issue 20, defect 6)."""
+    from sim.experiments.plots import paired_difference_bars
+
+    summary = pd.DataFrame(
+        {
+            "policy": ["perks", "perks"],
+            "metric": ["employee_turnover", "npv_profit"],
+            "diff_vs_baseline": [-0.05, -1000.0],
+            "diff_ci_low": [-0.06, -1500.0],
+            "diff_ci_high": [-0.04, -500.0],
+        }
+    )
+    fig = paired_difference_bars(summary, "market", ["employee_turnover", "npv_profit"])
+    turnover, profit = (ax.patches[0].get_facecolor()[:3] for ax in fig.axes)
+    from matplotlib.colors import to_rgb
+
+    assert turnover == pytest.approx(to_rgb("tab:green"))
+    assert profit == pytest.approx(to_rgb("tab:red"))

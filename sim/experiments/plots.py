@@ -9,6 +9,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from sim.kpis import KPI
 from sim.plots import save
 from sim.results import whale_curve
 
@@ -58,6 +59,22 @@ def fan_charts(runs: pd.DataFrame, policies: list[str]) -> Figure:
     return fig
 
 
+def direction_colour(metric: str, difference: float) -> str:
+    """Green for a change the theory calls better, red for worse, grey where it says neither.
+
+    Lower turnover is good news, so it is green, whatever its sign.
+
+    >>> direction_colour("employee_turnover", -0.05), direction_colour("npv_profit", -1.0)
+    ('tab:green', 'tab:red')
+    >>> direction_colour("customers_start", 3.0)
+    'tab:gray'
+    """
+    kpi = KPI.get(metric)
+    if kpi is None or kpi.higher_is_better is None or difference == 0:
+        return "tab:gray"
+    return "tab:green" if (difference > 0) == kpi.higher_is_better else "tab:red"
+
+
 def paired_difference_bars(summary: pd.DataFrame, baseline: str, metrics: list[str]) -> Figure:
     """Paired difference to the baseline with 95% CIs, one panel per metric."""
     has_diffs = not summary.empty and "diff_vs_baseline" in summary
@@ -74,7 +91,7 @@ def paired_difference_bars(summary: pd.DataFrame, baseline: str, metrics: list[s
                 rows["diff_ci_high"] - rows["diff_vs_baseline"],
             ]
         )
-        colours = ["tab:green" if v >= 0 else "tab:red" for v in rows["diff_vs_baseline"]]
+        colours = [direction_colour(metric, v) for v in rows["diff_vs_baseline"]]
         ax.barh(y, rows["diff_vs_baseline"], xerr=err, color=colours, alpha=0.8, capsize=4)
         ax.set_yticks(y, rows["policy"])
         ax.axvline(0, color="0.3", linewidth=0.8)

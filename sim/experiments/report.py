@@ -16,9 +16,11 @@ from sim.experiments.analysis import (
     t_interval,
 )
 from sim.experiments.plots import make_study_figures
-from sim.kpis import format_short, phrase
+from sim.kpis import bounds, format_short, phrase
 from sim.manifest import STUDY_KEYS, read_manifest, write_manifest
 from sim.output import write_text_atomically
+
+MIN_REPLICATIONS = 3  # below this a t-interval (1 degree of freedom: t = 12.7) says nothing
 
 
 def interval(metric: str, lo: float, hi: float) -> str:
@@ -52,7 +54,7 @@ def answer_lines(summary: pd.DataFrame, baseline: str, headline: str) -> list[st
         sure = (
             "clearly higher" if lo > 0 else "clearly lower" if hi < 0 else "not clearly different"
         )
-        if not (math.isfinite(lo) and math.isfinite(hi)):
+        if not (math.isfinite(lo) and math.isfinite(hi)) or int(r["n"]) < MIN_REPLICATIONS:
             sure = "too few replications to say"
         lines.append(
             f"- **{r['policy']}**: {phrase(headline)} {format_short(headline, d, True)} "
@@ -60,6 +62,25 @@ def answer_lines(summary: pd.DataFrame, baseline: str, headline: str) -> list[st
             f"{int(r['n'])} paired replications): {sure}."
         )
     return lines
+
+
+def level_cell(metric: str, mean: float, lo: float, hi: float, n: int) -> str:
+    """A level with its 95% CI, clipped to what the KPI can be, or why there is none.
+
+    >>> level_cell("nps", 40.0, -20.0, 102.0, 5)
+    '40.00 (-20.00 to 100)'
+    >>> level_cell("nps", 40.0, -500.0, 580.0, 2)
+    '40.00 (n=2: too few replications for an interval)'
+    """
+    if n < MIN_REPLICATIONS:
+        return f"{format_short(metric, mean)} (n={n}: too few replications for an interval)"
+    if not math.isfinite(lo):
+        return format_short(metric, mean)
+    low, high = bounds(metric)
+    lo, hi = max(lo, low), min(hi, high)
+    return (
+        f"{format_short(metric, mean)} ({format_short(metric, lo)} to {format_short(metric, hi)})"
+    )
 
 
 def _level_table(summary: pd.DataFrame, policies: list[str], metrics: list[str]) -> list[str]:
@@ -73,13 +94,9 @@ def _level_table(summary: pd.DataFrame, policies: list[str], metrics: list[str])
                 cells.append("n/a")
                 continue
             row = r.iloc[0]
-            ci = (
-                f" ({format_short(metric, row['ci_low'])} "
-                f"to {format_short(metric, row['ci_high'])})"
-                if math.isfinite(row["ci_low"])
-                else ""
+            cells.append(
+                level_cell(metric, row["mean"], row["ci_low"], row["ci_high"], int(row["n"]))
             )
-            cells.append(f"{format_short(metric, row['mean'])}{ci}")
         out.append(f"| {phrase(metric)} | " + " | ".join(cells) + " |")
     return out
 
@@ -150,6 +167,29 @@ def _defection_section(summary: pd.DataFrame, baseline: str) -> list[str]:
     return [*out, ""]
 
 
+def smoke_banner(manifest: dict[str, object]) -> list[str]:
+    """A smoke study says what it is before anything else: a run check, not an answer.
+
+    >>> banner = {"smoke": True, "seeds": [1, 2], "fixed_overrides": ["run.weeks=120"]}
+    >>> smoke_banner(banner)[0][:72]
+    '> **Smoke run, not for decisions:** 2 replications of 120 weeks in a sma'
+    >>> smoke_banner({"smoke": False})
+    []
+    """
+    if not manifest.get("smoke"):
+        return []
+    fixed = [str(o) for o in manifest.get("fixed_overrides", []) or []]  # type: ignore[attr-defined]
+    # The last run.weeks wins (a smoke horizon may be lengthened to hold a whole year).
+    weeks = ([o.split("=", 1)[1] for o in fixed if o.startswith("run.weeks=")] or ["?"])[-1]
+    reps = len(manifest.get("seeds", []) or [])  # type: ignore[arg-type]
+    return [
+        f"> **Smoke run, not for decisions:** {reps} replications of {weeks} weeks in a small "
+        "world. It checks that the study runs end to end; the question below is asked of the "
+        "full study.",
+        "",
+    ]
+
+
 def aggregate(folder: Path) -> Path:
     """Build runs.parquet, kpis.csv, summary.csv, figures and report.md for a study."""
     start = time.perf_counter()
@@ -176,6 +216,7 @@ def aggregate(folder: Path) -> Path:
     lines = [
         f"# Study: {manifest['scenario']}" + (" (smoke mode)" if manifest.get("smoke") else ""),
         "",
+        *smoke_banner(manifest),
         f"**Question.** {manifest['question']}",
         "",
         "**Answer.**" if not summary.empty else "**Answer.** No run has finished yet.",
