@@ -123,12 +123,16 @@ def test_analyse_redoes_prim_on_a_finished_folder_without_new_runs(worked, tmp_p
     shutil.copytree(out, copy)
     pairs = pd.read_csv(copy / "pairs.csv")
     median = float(pairs["difference"].median())
+    before = {p.name: p.read_bytes() for p in copy.iterdir() if p.is_file()}
     argv = ["--analyse", str(copy), "--threshold", repr(median), "--min-density", "0.6"]
     assert ema.main(argv) == 0
-    again = pd.read_csv(copy / "pairs.csv")
+    # The experiments' own report and tables are left as they were (issue 20, defect 6).
+    assert {p.name: p.read_bytes() for p in copy.iterdir() if p.is_file()} == before
+    (redo,) = (copy / "reanalyses").iterdir()
+    again = pd.read_csv(redo / "pairs.csv")
     assert (again["of_interest"] == (again["difference"] < median)).all()
-    assert (copy / "prim_box.csv").is_file()
-    assert "sim ema --analyse" in (copy / "report.md").read_text(encoding="utf-8")
+    assert (redo / "prim_box.csv").is_file()
+    assert "sim ema --analyse" in (redo / "report.md").read_text(encoding="utf-8")
     with pytest.raises(ConfigError, match="is this a sim ema folder"):
         ema.main(["--analyse", str(tmp_path)])
 

@@ -134,8 +134,21 @@ def load_manifest(folder: Path) -> dict[str, Any]:
     return read_manifest(folder, MANIFEST, "a sim ema folder")
 
 
+def reanalysis_folder(folder: Path, threshold: float, min_density: float) -> Path:
+    """Where a reanalysis writes: beside the experiments' own report, never over it.
+
+    >>> reanalysis_folder(Path("ema"), -1000.0, 0.6).as_posix()
+    'ema/reanalyses/threshold_-1000_density_0.6'
+    """
+    return folder / "reanalyses" / f"threshold_{threshold:g}_density_{min_density:g}"
+
+
 def reanalyse(folder: Path, threshold: float, min_density: float) -> int:
-    """PRIM again on a finished folder's pairs (another threshold or density), no new runs."""
+    """PRIM again on a finished folder's pairs (another threshold or density), no new runs.
+
+    The experiments' report, pairs and PRIM files stay as they were; the reanalysis goes to
+    its own folder (``reanalysis_folder``).
+    """
     manifest = load_manifest(folder)
     if "runs" not in manifest:
         raise ConfigError(f"{folder}: its experiments did not finish; run them again")
@@ -159,13 +172,15 @@ def reanalyse(folder: Path, threshold: float, min_density: float) -> int:
         levers=[],
         levers_path=Path(manifest["levers_file"]),
         uncertainties_path=Path(manifest["uncertainties_file"]),
-        folder=folder,
+        folder=reanalysis_folder(folder, threshold, min_density),
         argv=list(manifest["command"][1:]),
         analysed=[
             *("--analyse", str(folder)),
             *("--threshold", f"{threshold:g}", "--min-density", f"{min_density:g}"),
         ],
     )
+    settings.folder.mkdir(parents=True, exist_ok=True)
+    print(f"reanalysis of {folder} in {settings.folder}", flush=True)
     return analyse(settings, table, int(manifest["runs"]), float(manifest["experiment_minutes"]))
 
 
