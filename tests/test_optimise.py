@@ -147,8 +147,23 @@ def constrained(tmp_path_factory):
         *TINY,
         "hr.wage_premium=-0.1",
     ]
-    code = optimise.main(argv)
+    import contextlib
+    import io
+
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        code = optimise.main(argv)
+    (folder / "stdout.txt").write_text(printed.getvalue())
     return code, folder / "out"
+
+
+def test_the_console_writes_money_as_the_report_does(constrained):
+    """No scientific notation for a confirmation's CI (issue 20, defect 4)."""
+    _, out = constrained
+    printed = (out.parent / "stdout.txt").read_text()
+    best = next(line for line in printed.splitlines() if line.startswith("best: trial"))
+    assert "e+" not in best
+    assert "e-" not in best.split(" in ")[0]
 
 
 def test_the_search_records_every_trial_and_respects_the_constraint(constrained):

@@ -16,6 +16,7 @@ from typing import Any, NoReturn
 import pandas as pd
 
 from sim.config import ConfigError
+from sim.kpis import format_short
 from sim.launch import LAUNCHERS
 from sim.manifest import write_manifest
 from sim.output import timestamp, unique_path, write_text_atomically
@@ -163,10 +164,14 @@ def run(settings: Settings) -> int:
         print(f"no feasible trial; report: {report}", flush=True)
         return 1
     head = summary[summary["metric"] == settings.kpi].iloc[0]
+
+    def shown(value: float) -> str:  # as the report writes it: 1,234,567, not 1.235e+06
+        return format_short(settings.kpi, float(value), signed=True)
+
     print(
         f"best: trial {int(trial['trial'])}; {settings.kpi} vs {settings.baseline} "
-        f"{head['diff_mean']:+,.4g} [95% CI {head['diff_ci_low']:+,.4g}, "
-        f"{head['diff_ci_high']:+,.4g}; n={int(head['n'])}] in {seconds / 60:.1f} min",
+        f"{shown(head['diff_mean'])} [95% CI {shown(head['diff_ci_low'])}, "
+        f"{shown(head['diff_ci_high'])}; n={int(head['n'])}] in {seconds / 60:.1f} min",
         flush=True,
     )
     print(f"report: {report}", flush=True)
