@@ -221,6 +221,28 @@ def test_attribution_is_the_share_of_the_paired_difference():
     assert (row["share_ci_low"], row["share_ci_high"]) == pytest.approx((0.5, 0.5))
 
 
+def test_shares_of_a_difference_that_is_not_significant_are_not_shown():
+    """Issue 20, defect 5: no ``513% [-7477%, 8504%]``; the amounts carried stay."""
+    from sim.research.loops.report import NOT_SIGNIFICANT, attribution_markdown
+
+    arms = [loops.FULL, "reputation"]
+    rows = []
+    for seed, (policy, policy_cut) in enumerate([(110, 104), (95, 101), (103, 100)]):
+        for arm in arms:
+            p = policy if arm == loops.FULL else policy_cut
+            rows += [
+                {"arm": arm, "policy": "base", "seed": seed, "npv_profit": 100},
+                {"arm": arm, "policy": "new", "seed": seed, "npv_profit": p},
+            ]
+    table = loops.attribution(pd.DataFrame(rows), arms, ["base", "new"], "base", "npv_profit")
+    text = "\n".join(attribution_markdown(table, "new"))
+    assert NOT_SIGNIFICANT in text
+    assert "%" not in text.replace(NOT_SIGNIFICANT, "").replace("share [95% CI]", "")
+    # With a clear difference the share is shown.
+    clear = table.assign(full_diff_ci_low=1.0, full_diff_ci_high=20.0)
+    assert NOT_SIGNIFICANT not in "\n".join(attribution_markdown(clear, "new"))
+
+
 def test_bad_link_names_are_one_clear_error(capsys):
     with pytest.raises(ConfigError, match=r"unknown link 'bogus'; allowed: employee_sat"):
         loops.parse_links("reputation,bogus")

@@ -31,10 +31,25 @@ def _share(mean: float, lo: float, hi: float) -> str:
     return f"{round(100 * mean)}% [{round(100 * lo)}%, {round(100 * hi)}%]"
 
 
+NOT_SIGNIFICANT = "not shown: the full difference's CI includes 0"
+
+
+def significant(row: pd.Series) -> bool:
+    """Whether the full-model difference's 95% CI excludes zero (a share is then meaningful)."""
+    lo, hi = float(row["full_diff_ci_low"]), float(row["full_diff_ci_high"])
+    return math.isfinite(lo) and math.isfinite(hi) and (lo > 0 or hi < 0)
+
+
 def attribution_markdown(table: pd.DataFrame, policy: str) -> list[str]:
-    """The attribution table of one compared policy, as Markdown lines."""
+    """The attribution table of one compared policy, as Markdown lines.
+
+    Shares of a difference that is not significant are not shown (issue 20, defect 5): a
+    ratio over a denominator that may be zero is noise (``513% [-7477%, 8504%]``); the
+    amounts each loop carries still are.
+    """
     rows = table[table["policy"] == policy]
     metric = str(rows["metric"].iloc[0])
+    shares_mean = significant(rows.iloc[0])
     lines = [
         "| loop (link cut) | difference with the link cut | carried by the loop | share [95% CI] |",
         "|---|---:|---:|---:|",
@@ -43,7 +58,11 @@ def attribution_markdown(table: pd.DataFrame, policy: str) -> list[str]:
         name = f"`{r['link']}`: {r['label']}" if r["link"] != JOINT else f"*{r['label']}*"
         cut = _cell(metric, r["cut_diff"], r["cut_diff_ci_low"], r["cut_diff_ci_high"])
         carried = _cell(metric, r["carried"], r["carried_ci_low"], r["carried_ci_high"])
-        share = _share(r["share"], r["share_ci_low"], r["share_ci_high"])
+        share = (
+            _share(r["share"], r["share_ci_low"], r["share_ci_high"])
+            if shares_mean
+            else NOT_SIGNIFICANT
+        )
         lines.append(f"| {name} | {cut} | {carried} | {share} |")
     return lines
 
@@ -99,7 +118,10 @@ def write_report(
             "",
             *attribution_markdown(table, str(policy)),
             "",
-            f"Sum of the single-link shares: {round(100 * singles['share'].sum())}%.",
+            f"Sum of the single-link shares: {round(100 * singles['share'].sum())}%."
+            if significant(first)
+            else "The full difference is not significant, so no share is given; the amounts "
+            "carried are.",
             "",
         ]
     if figure is not None:
