@@ -38,3 +38,26 @@ def test_ruff_format():
 def test_mypy_strict_on_sim():
     result = _run(_tool("mypy"), "sim")
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_doctest_in_sim_passes():
+    """The examples in docstrings are part of the documentation: they must stay true.
+
+    (pytest collects doctests from tests/ only, so the package's are run here.)
+    """
+    import doctest
+    import importlib
+    import pkgutil
+
+    import sim
+
+    failed, attempted = [], 0
+    for info in pkgutil.walk_packages(sim.__path__, "sim."):
+        if info.name.endswith("__main__"):
+            continue
+        result = doctest.testmod(importlib.import_module(info.name), optionflags=doctest.ELLIPSIS)
+        attempted += result.attempted
+        if result.failed:
+            failed.append(info.name)
+    assert not failed, failed
+    assert attempted > 200

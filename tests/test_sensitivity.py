@@ -72,6 +72,9 @@ def test_command_writes_indices_figures_and_report(sobol_run):
     report = (folder / "report.md").read_text()
     assert report.startswith("# Global sensitivity (Sobol)")
     assert "Runs: 20 of 20 finished" in report
+    # N = 4 and one seed per point: both flagged (issue 20).
+    assert "**Statistical flag:** Sobol with N = 4 base samples" in report
+    assert "**Statistical flag:** one seed per point" in report
     assert "![annual employee turnover](tornado_employee_turnover.png)" in report
     assert len(list((folder / "runs" / "baseline").glob("p*/s*/summary.json"))) == 20
 

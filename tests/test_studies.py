@@ -56,6 +56,7 @@ def test_every_scenario_runs_in_smoke_mode(name, tmp_path):
         f"**Smoke run, not for decisions:** 2 replications of {weeks.split('=')[1]} weeks" in report
     )
     assert "n=2: too few replications for an interval" in report
+    assert "**Statistical flag:** 2 replications per policy" in report
     assert "clearly higher" not in report
     assert "clearly lower" not in report
     assert len(runs) == len(scenario.policies) * 2 * int(weeks.split("=")[1])

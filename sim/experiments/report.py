@@ -21,6 +21,7 @@ from sim.manifest import STUDY_KEYS, read_manifest, write_manifest
 from sim.output import write_text_atomically
 
 MIN_REPLICATIONS = 3  # below this a t-interval (1 degree of freedom: t = 12.7) says nothing
+FEW_REPLICATIONS = 5  # below this a study's intervals are wide and unstable: flagged
 
 
 def interval(metric: str, lo: float, hi: float) -> str:
@@ -190,6 +191,24 @@ def smoke_banner(manifest: dict[str, object]) -> list[str]:
     ]
 
 
+def replication_flag(replications: int) -> list[str]:
+    """A statistical flag for a study with too few replications to read closely.
+
+    >>> replication_flag(4)[0][:39]
+    '> **Statistical flag:** 4 replications '
+    >>> replication_flag(20)
+    []
+    """
+    if replications >= FEW_REPLICATIONS:
+        return []
+    return [
+        f"> **Statistical flag:** {replications} replications per policy (fewer than "
+        f"{FEW_REPLICATIONS}): intervals are wide and move from run to run; add replications "
+        "before reading differences.",
+        "",
+    ]
+
+
 def aggregate(folder: Path) -> Path:
     """Build runs.parquet, kpis.csv, summary.csv, figures and report.md for a study."""
     start = time.perf_counter()
@@ -217,6 +236,7 @@ def aggregate(folder: Path) -> Path:
         f"# Study: {manifest['scenario']}" + (" (smoke mode)" if manifest.get("smoke") else ""),
         "",
         *smoke_banner(manifest),
+        *replication_flag(len(manifest["seeds"])),
         f"**Question.** {manifest['question']}",
         "",
         "**Answer.**" if not summary.empty else "**Answer.** No run has finished yet.",

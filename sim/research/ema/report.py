@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import shlex
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,34 @@ from sim.markdown import format_cell, markdown_table
 from sim.output import write_text_atomically
 from sim.research.ema.discovery import PrimResult, box_conditions
 from sim.research.ema.settings import Settings
+
+QUASI_P_MAX = 0.05  # a restriction whose quasi-p is above this may be chance
+
+
+def quasi_p_flag(limits: pd.DataFrame) -> list[str]:
+    """Flag box limits whose quasi-p value is above 0.05 (issue 20): possibly chance.
+
+    >>> limits = pd.DataFrame({"uncertainty": ["a"], "qp_low": [0.737], "qp_high": [math.nan]})
+    >>> quasi_p_flag(limits)[0][:40]
+    '> **Statistical flag:** quasi-p above 0.'
+    >>> quasi_p_flag(limits.assign(qp_low=0.01))
+    []
+    """
+    weak = [
+        str(row.uncertainty)
+        for row in limits.itertuples(index=False)
+        if any(
+            math.isfinite(float(q)) and float(q) > QUASI_P_MAX
+            for q in (getattr(row, "qp_low", math.nan), getattr(row, "qp_high", math.nan))
+        )
+    ]
+    if not weak:
+        return []
+    return [
+        f"> **Statistical flag:** quasi-p above {QUASI_P_MAX:g} for {', '.join(weak)}: that "
+        "restriction may be chance; read the box as a hypothesis, not a finding.",
+        "",
+    ]
 
 
 def _fmt(value: Any) -> str:
@@ -88,6 +117,7 @@ def write_report(
             "",
             "In words: " + box_conditions(result.limits),
             "",
+            *quasi_p_flag(result.limits),
             "![PRIM box](prim_box.png)",
             "",
             "Denser boxes further along the trajectory (first step with each number of "

@@ -20,6 +20,30 @@ from sim.research.sensitivity.settings import (
     Settings,
 )
 
+SOBOL_MIN_SAMPLES = 16  # Saltelli's N below this gives indices dominated by chance
+
+
+def design_flags(method: str, samples: int, replications: int) -> list[str]:
+    """Statistical flags of a design too small to trust (issue 20).
+
+    >>> design_flags("sobol", 4, 1)[0][:38]
+    '> **Statistical flag:** Sobol with N ='
+    >>> design_flags("sobol", 64, 3), design_flags("morris", 4, 3)
+    ([], [])
+    """
+    flags = []
+    if method == "sobol" and samples < SOBOL_MIN_SAMPLES:
+        flags.append(
+            f"> **Statistical flag:** Sobol with N = {samples} base samples (fewer than "
+            f"{SOBOL_MIN_SAMPLES}): the indices and their intervals are dominated by chance."
+        )
+    if replications < 2:
+        flags.append(
+            "> **Statistical flag:** one seed per point: seed noise is counted as parameter "
+            "effect and cannot be measured."
+        )
+    return [*flags, ""] if flags else []
+
 
 def _num(value: float, digits: int = 3) -> str:
     if not math.isfinite(value):
@@ -166,6 +190,7 @@ def write_report(
         "derive from it); "
         f"confidence intervals: {int(CONF_LEVEL * 100)}% bootstrap, {RESAMPLES} resamples",
         "",
+        *design_flags(settings.method, settings.samples, settings.replications),
     ]
     if len(runs) < expected:
         lines += [
