@@ -1221,6 +1221,15 @@ class TrialConfig:
         source="domain §3",
         doc="size of the top-value segment in the test (0: no test)",
     )
+    segment_reference_people: int = param(
+        0,
+        0,
+        PEOPLE_MAX,
+        unit="people",
+        doc="when set, segment_size is for a market of this many people and scales with "
+        "market.n_customers (a smaller world tests a proportionally smaller segment); 0: "
+        "segment_size is absolute",
+    )
     treated_share: float = param(0.5, 0, 1, unit="share", doc="share of the segment treated")
     service_multiplier: float = param(
         1.5, 0, 5, unit="multiplier", doc="time per visit of treated customers (dedicated staff)"

@@ -145,13 +145,31 @@ def week0_baseline(world: World) -> FeedbackBaseline:
     )
 
 
+def segment_size(cfg: SimConfig) -> int:
+    """Customers in the trial's top segment, scaled to the market when a reference is set.
+
+    >>> cfg = SimConfig()
+    >>> cfg.trial.segment_size, cfg.trial.segment_reference_people = 1200, 10_000
+    >>> cfg.market.n_customers = 1500
+    >>> segment_size(cfg)
+    180
+    """
+    trial = cfg.trial
+    if trial.segment_size <= 0 or trial.segment_reference_people <= 0:
+        return trial.segment_size
+    return max(
+        1, round(trial.segment_size * cfg.market.n_customers / trial.segment_reference_people)
+    )
+
+
 def start_trial(world: World) -> None:
     """Split the top-value segment at random into control and treated arms."""
     trial, c = world.config.trial, world.customers
-    if trial.segment_size <= 0:
+    size = segment_size(world.config)
+    if size <= 0:
         return
     focal = np.flatnonzero(c.firm == FOCAL)
-    top = focal[np.argsort(-c.value_score[focal], kind="stable")][: trial.segment_size]
+    top = focal[np.argsort(-c.value_score[focal], kind="stable")][:size]
     shuffled = world.streams["trial"].permutation(top)
     n_treated = round(trial.treated_share * shuffled.size)
     c.arm[shuffled[:n_treated]] = TREATED
