@@ -16,15 +16,15 @@ region and its limits).
 from __future__ import annotations
 
 import argparse
-import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.config import SimConfig, validate
+from sim.experiments.analysis import t_interval
 from sim.markdown import markdown_table
 from sim.research.ema.workbench import with_values
 from sim.results import RunResult
@@ -204,12 +204,8 @@ def effects(runs: pd.DataFrame, lever: Lever) -> list[Effect]:
     out = []
     for outcome, sign in lever.expect.items():
         d = (dose[outcome] - base[outcome]).to_numpy(dtype=float)
-        mean = float(d.mean())
-        if d.size > 1:
-            half = float(stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / math.sqrt(d.size))
-        else:
-            half = math.inf
-        out.append(Effect(lever.name, outcome, sign, mean, mean - half, mean + half, d.size))
+        mean, low, high = t_interval(d)
+        out.append(Effect(lever.name, outcome, sign, mean, low, high, d.size))
     return out
 
 
@@ -265,21 +261,16 @@ def investment_map(
                 if premium == 0 and spend == 0
                 else outcomes({"hr.wage_premium": premium, "hr.perks_per_week": spend})
             )
-            d = [c[0] - b[0] for c, b in zip(cell, base, strict=True)]
-            mean = float(sum(d) / len(d))
-            sd = float(pd.Series(d).std(ddof=1)) if len(d) > 1 else math.inf
-            half = (
-                float(stats.t.ppf(0.975, len(d) - 1)) * sd / math.sqrt(len(d))
-                if len(d) > 1
-                else math.inf
+            mean, low, high = t_interval(
+                np.array([c[0] - b[0] for c, b in zip(cell, base, strict=True)])
             )
             rows.append(
                 {
                     "wage_premium": premium,
                     "perks_per_week": spend,
                     "npv_difference": mean,
-                    "low": mean - half,
-                    "high": mean + half,
+                    "low": low,
+                    "high": high,
                     "employee_turnover": sum(c[1] for c in cell) / len(cell),
                     "customers_end": sum(c[2] for c in cell) / len(cell),
                 }
