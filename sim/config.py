@@ -376,7 +376,8 @@ class BehaviourConfig:
         0,
         52,
         unit="1/year (rate)",
-        source="§2.2 SF7",
+        source="§2.2 SF7 SF8 (assumption: with the rivals' pull ~0.5 a very dissatisfied "
+        "customer leaves within about 1.5 years; switching costs keep some as hostages)",
         doc="defection hazard rate of a very dissatisfied customer in a contested market",
     )
     defection_min_per_year: float = param(
