@@ -212,3 +212,40 @@ def test_box_figure_when_prim_restricts_no_dimension():
     fig = box_figure(result, table, np.array([True, False]))
     right = fig.axes[1]
     assert "restricted no uncertainty" in right.texts[0].get_text()
+
+
+def test_prim_limits_with_quasi_p_above_005_are_not_stated_as_a_finding(worked, tmp_path):
+    """Issue 20, defect 5: a box whose quasi-p exceeds 0.05 is not put in words."""
+    import math
+    import shutil
+
+    from sim.research.ema.discovery import stated_conditions
+
+    limits = pd.DataFrame(
+        {
+            "uncertainty": ["behaviour.loss_weight"],
+            "box_low": [2.0],
+            "box_high": [3.0],
+            "range_low": [1.0],
+            "range_high": [3.0],
+            "qp_low": [0.737],
+            "qp_high": [math.nan],
+        }
+    )
+    words = stated_conditions(limits)
+    assert "not significant" in words and "not stated as a finding" in words
+    assert ">=" not in words and "0.737" not in words
+    assert stated_conditions(limits.assign(qp_low=0.01)) == "behaviour.loss_weight >= 2"
+    # The report of a real box follows its quasi-p values.
+    _, out = worked
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    median = float(pd.read_csv(copy / "pairs.csv")["difference"].median())
+    assert ema.main(["--analyse", str(copy), "--threshold", repr(median)]) == 0
+    (redo,) = (copy / "reanalyses").iterdir()
+    box = pd.read_csv(redo / "prim_box.csv")
+    report = (redo / "report.md").read_text(encoding="utf-8")
+    (line,) = [x for x in report.splitlines() if x.startswith("In words: ")]
+    weak = (box[["qp_low", "qp_high"]].fillna(0) > 0.05).to_numpy().any()
+    assert ("not stated as a finding" in line) == bool(weak)
+    assert ("Statistical flag" in report) == bool(weak)

@@ -123,6 +123,50 @@ def box_limits(
     return pd.DataFrame(rows)
 
 
+QUASI_P_MAX = 0.05  # a restriction whose quasi-p is above this may be chance
+
+
+def weak_limits(limits: pd.DataFrame) -> list[str]:
+    """The restricted dimensions of a box with a quasi-p value above ``QUASI_P_MAX``.
+
+    >>> limits = pd.DataFrame({"uncertainty": ["a", "b"], "qp_low": [0.737, 0.01],
+    ...                        "qp_high": [math.nan, math.nan]})
+    >>> weak_limits(limits)
+    ['a']
+    """
+    return [
+        str(row.uncertainty)
+        for row in limits.itertuples(index=False)
+        if any(
+            math.isfinite(float(q)) and float(q) > QUASI_P_MAX
+            for q in (getattr(row, "qp_low", math.nan), getattr(row, "qp_high", math.nan))
+        )
+    ]
+
+
+def stated_conditions(limits: pd.DataFrame) -> str:
+    """A box's limits in words, or why they are not stated (issue 20, defect 5).
+
+    A limit whose quasi-p value is above 0.05 may be chance: the box is then not put
+    in words as if it were a finding; its numbers stay in the table and ``prim_box.csv``.
+
+    >>> limits = pd.DataFrame({"uncertainty": ["a"], "box_low": [0.5], "box_high": [1.0],
+    ...                        "range_low": [0.0], "range_high": [1.0],
+    ...                        "qp_low": [0.01], "qp_high": [math.nan]})
+    >>> stated_conditions(limits)
+    'a >= 0.5'
+    >>> stated_conditions(limits.assign(qp_low=0.737))
+    'not significant (quasi-p above 0.05 for a); limits not stated as a finding'
+    """
+    weak = weak_limits(limits)
+    if weak:
+        return (
+            f"not significant (quasi-p above {QUASI_P_MAX:g} for {', '.join(weak)}); "
+            "limits not stated as a finding"
+        )
+    return box_conditions(limits)
+
+
 def box_conditions(limits: pd.DataFrame) -> str:
     """A box's limits in words: ``a <= x <= b; y >= c``."""
     if limits.empty:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import shlex
 from pathlib import Path
 from typing import Any
@@ -14,29 +13,20 @@ from scipy import stats
 from sim.experiments.analysis import t_interval
 from sim.markdown import format_cell, markdown_table
 from sim.output import write_text_atomically
-from sim.research.ema.discovery import PrimResult, box_conditions
+from sim.research.ema.discovery import QUASI_P_MAX, PrimResult, stated_conditions, weak_limits
 from sim.research.ema.settings import Settings
-
-QUASI_P_MAX = 0.05  # a restriction whose quasi-p is above this may be chance
 
 
 def quasi_p_flag(limits: pd.DataFrame) -> list[str]:
     """Flag box limits whose quasi-p value is above 0.05 (issue 20): possibly chance.
 
-    >>> limits = pd.DataFrame({"uncertainty": ["a"], "qp_low": [0.737], "qp_high": [math.nan]})
+    >>> limits = pd.DataFrame({"uncertainty": ["a"], "qp_low": [0.737], "qp_high": [float("nan")]})
     >>> quasi_p_flag(limits)[0][:40]
     '> **Statistical flag:** quasi-p above 0.'
     >>> quasi_p_flag(limits.assign(qp_low=0.01))
     []
     """
-    weak = [
-        str(row.uncertainty)
-        for row in limits.itertuples(index=False)
-        if any(
-            math.isfinite(float(q)) and float(q) > QUASI_P_MAX
-            for q in (getattr(row, "qp_low", math.nan), getattr(row, "qp_high", math.nan))
-        )
-    ]
+    weak = weak_limits(limits)
     if not weak:
         return []
     return [
@@ -115,7 +105,7 @@ def write_report(
                 digits=3,
             ),
             "",
-            "In words: " + box_conditions(result.limits),
+            "In words: " + stated_conditions(result.limits),
             "",
             *quasi_p_flag(result.limits),
             "![PRIM box](prim_box.png)",
@@ -169,7 +159,7 @@ def _milestones(result: PrimResult) -> pd.DataFrame:
                     k: float(t[k].to_numpy(dtype=float)[step])
                     for k in ("coverage", "density", "mass")
                 },
-                "conditions": box_conditions(limits),
+                "conditions": stated_conditions(limits),
             }
         )
     return pd.DataFrame(rows)

@@ -13,7 +13,7 @@ import pandas as pd
 from sim.config import ConfigError
 from sim.manifest import MANIFEST, read_manifest, revision, versions, write_manifest
 from sim.output import timestamp, write_text_atomically
-from sim.research.ema.discovery import PrimResult, box_conditions, discover, pairs
+from sim.research.ema.discovery import PrimResult, discover, pairs, stated_conditions
 from sim.research.ema.plots import box_figure, tradeoff_figure
 from sim.research.ema.report import write_report
 from sim.research.ema.settings import PAIRS, PRIM_FILES, Settings
@@ -119,7 +119,7 @@ def analyse(settings: Settings, table: pd.DataFrame, n_runs: int, minutes: float
         return 1
     s = result.stats
     print(
-        f"PRIM box: {box_conditions(result.limits)}; coverage {s['coverage']:.2f}, "
+        f"PRIM box: {stated_conditions(result.limits)}; coverage {s['coverage']:.2f}, "
         f"density {s['density']:.2f}, mass {s['mass']:.2f}",
         flush=True,
     )
