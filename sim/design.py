@@ -5,7 +5,8 @@ a Cartesian product, which Hydra's basic sweeper cannot express. So a design is 
 to ``<folder>/design.csv``, one row of values per point, and the sweep is an ordinary
 Hydra multirun over ``run.point=0..n-1`` x ``seed=...`` (``sim.launch.run_design``):
 each job reads its row here (``design_values``) and applies it before the config is
-validated. Each run lands in ``<folder>/runs/<policy>/p<point>/s<seed>``.
+validated. Each run lands in ``<folder>/runs/<policy>/p<point>/s<seed>``, and the
+sweep as a whole in one flat table, ``<folder>/runs.parquet`` and ``runs.csv``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from sim.output import write_text_atomically
 
 DESIGN = "design.csv"
 DESIGN_MANIFEST = "design.yaml"
+RUNS_TABLE = ("runs.parquet", "runs.csv")
 
 
 def schema_default(key: str) -> Any:
@@ -131,6 +133,30 @@ def read_runs(folder: Path) -> pd.DataFrame:
     if runs.empty:
         return runs
     return runs.merge(design, on="point", how="left").sort_values(["policy", "point", "seed"])
+
+
+def write_runs_table(folder: Path) -> pd.DataFrame:
+    """Write ``runs.parquet`` and ``runs.csv``: the sweep as one flat table, and return it.
+
+    One row per finished run: ``policy``, ``point``, ``seed``, every design parameter,
+    then every field of the run's summary (the KPIs). SALib, EMA Workbench, Optuna and
+    pandas read it directly, without walking the run folders. Each file is written to a
+    temporary name and moved into place, so a reader never sees half a table.
+    """
+    import os
+
+    runs = read_runs(folder)
+    if not runs.empty:
+        design = [c for c in pd.read_csv(folder / DESIGN).columns if c != "point"]
+        first = ["policy", "point", "seed", *design]
+        runs = runs[[*first, *(c for c in runs.columns if c not in first)]]
+        runs = runs.reset_index(drop=True)
+    parquet, csv = (folder / name for name in RUNS_TABLE)
+    tmp = folder / f".{parquet.name}.tmp"
+    runs.to_parquet(tmp, index=False)
+    os.replace(tmp, parquet)
+    write_text_atomically(csv, runs.to_csv(index=False))
+    return runs
 
 
 def failures(folder: Path) -> list[dict[str, Any]]:

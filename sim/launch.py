@@ -21,7 +21,7 @@ import pandas as pd
 
 from sim.compose import check_own_targets
 from sim.config import ConfigError, SimConfig, validate
-from sim.design import DESIGN_MANIFEST, design_values, read_runs, write_design
+from sim.design import DESIGN_MANIFEST, design_values, write_design, write_runs_table
 from sim.errors import UserError, explain
 from sim.manifest import write_manifest
 
@@ -196,7 +196,9 @@ def run_design(
     The design is written to ``folder`` (``sim.design``) and run as one multirun over
     ``policy x run.point x seed``. ``fixed`` are Hydra overrides shared by every run
     (world size, horizon). Runs already complete in ``folder`` are not redone, so a
-    killed design sweep resumes where it was.
+    killed design sweep resumes where it was. After the multirun the finished runs are
+    written as one flat table, ``runs.parquet`` and ``runs.csv`` (policy, point, seed,
+    every design parameter, every summary KPI; ``sim.design.write_runs_table``).
 
     Raises:
         ConfigError: a row of the design, under one of the policies, is not a valid
@@ -245,4 +247,4 @@ def run_design(
         f"seed={','.join(str(s) for s in seeds)}",
     ]
     multirun(sweep, folder, launcher=launcher, jobs=jobs, prog="sim design")
-    return read_runs(folder)
+    return write_runs_table(folder)
