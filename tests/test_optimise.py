@@ -232,3 +232,93 @@ def test_searched_levers_skip_fixed_anchors():
     levers = load_levers()
     assert all(lever.kind != "fixed" for lever in searched(levers))
     assert ServiceKind.tiered.name in next(lv for lv in levers if lv.key == "service.kind").choices
+
+
+# ---------------------------------------------------------------- storage and resume
+
+
+@pytest.fixture(scope="module")
+def resumed(tmp_path_factory):
+    """Two trials on a tiny world, then ``--resume`` with two more (issue 20)."""
+    import contextlib
+    import io
+
+    import optuna
+
+    from sim.research.optimise.search import STUDY_NAME, storage_url
+
+    folder = tmp_path_factory.mktemp("resume")
+    levers = write_levers(folder, [{"key": "hr.perks_per_week", "range": [0, 200]}])
+    out = folder / "out"
+    argv = [
+        *("--trials", "2", "--batch", "2", "--replications", "1", "--confirm", "2"),
+        *("--launcher", "basic", "--levers", str(levers), "--out", str(out)),
+        *tiny(200, 4),
+    ]
+    printed = io.StringIO()
+    with contextlib.redirect_stdout(printed):
+        first_code = optimise.main(argv)
+    first = optuna.load_study(study_name=STUDY_NAME, storage=storage_url(out))
+    before = [(t.number, t.params, t.values, t.datetime_complete) for t in first.trials]
+    with contextlib.redirect_stdout(printed):
+        second_code = optimise.main(["--resume", str(out), "--trials", "2", "--launcher", "basic"])
+    study = optuna.load_study(study_name=STUDY_NAME, storage=storage_url(out))
+    return first_code, second_code, before, study, out, printed.getvalue()
+
+
+def test_resume_adds_trials_to_the_same_study_without_rerunning_any(resumed):
+    first_code, second_code, before, study, out, _ = resumed
+    assert first_code == 0
+    assert second_code == 0
+    assert len(study.trials) == 4
+    after = [(t.number, t.params, t.values, t.datetime_complete) for t in study.trials[:2]]
+    assert after == before  # the first two are untouched, not run again
+    assert (out / "study.db").is_file()
+    history = pd.read_csv(out / "history.csv")
+    assert list(history["trial"]) == [0, 1, 2, 3]
+    assert list(history["batch"]) == [0, 0, 1, 1]
+    assert sorted(p.name for p in (out / "search").iterdir()) == ["batch-000", "batch-001"]
+    manifest = yaml.safe_load((out / "manifest.yaml").read_text(encoding="utf-8"))
+    assert manifest["trials"] == 2
+    assert len(manifest["resumed"]) == 1
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "4 trials" in report
+    assert "--resume" in report
+
+
+def test_resume_refuses_options_that_would_change_the_search(resumed, tmp_path):
+    out = resumed[4]
+    with pytest.raises(ConfigError, match="drop --kpi"):
+        optimise.parse_settings(["--resume", str(out), "--kpi", "annual_retention"])
+    with pytest.raises(ConfigError, match="drop overrides"):
+        optimise.parse_settings(["--resume", str(out), "run.weeks=60"])
+    with pytest.raises(ConfigError, match="sim optimise folder"):
+        optimise.parse_settings(["--resume", str(tmp_path)])
+
+
+def test_best_equal_to_the_baseline_is_no_improvement_not_a_finding(tmp_path):
+    """Issue 20, defect 4: never "+0 [+0, +0]"; say how many trials found nothing."""
+    from sim.research.optimise.report import write_report
+
+    settings = optimise.parse_settings(["--small", "--out", str(tmp_path)])
+    tmp_path.mkdir(exist_ok=True)
+    history = pd.DataFrame(
+        {
+            "trial": [0, 1, 2],
+            "origin": ["baseline", "tpe", "tpe"],
+            "value": [5.0, 1.0, 2.0],
+            "employee_turnover": [0.1, 0.1, 0.1],
+            "feasible": [True, True, True],
+            "state": ["complete"] * 3,
+            **{lever.key: [0.0, 1.0, 2.0] for lever in searched(settings.levers)},
+        }
+    )
+    trial = optimise.best_trial(settings, history)
+    assert trial is not None
+    assert trial["origin"] == "baseline"
+    path = write_report(settings, history, trial, {}, pd.DataFrame(), 1.0, 6)
+    report = path.read_text(encoding="utf-8")
+    assert "No improvement found in 3 trials" in report
+    assert "+0 [" not in report
+    assert "Best vs" not in report
+    assert "Confirmed improvement" not in report

@@ -26,7 +26,13 @@ from sim.research.levers import (
 )
 from sim.research.optimise.confirm import best_policy, confirm
 from sim.research.optimise.plots import history_figure
-from sim.research.optimise.report import new_manifest, write_best, write_report
+from sim.research.optimise.report import (
+    new_manifest,
+    no_improvement,
+    verdict,
+    write_best,
+    write_report,
+)
 from sim.research.optimise.search import best_trial, search
 from sim.research.optimise.settings import (
     DEFAULTS,
@@ -49,11 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="sim optimise", description=__doc__.splitlines()[0])
     p.add_argument("--kpi", default="npv_profit", help=f"objective; one of: {', '.join(KPIS)}")
     p.add_argument("--minimize", action="store_true", help="minimise the KPI (default: maximise)")
-    p.add_argument("--trials", type=int, help="policies to try (default 40; small: 8)")
+    p.add_argument("--trials", type=int, help="policies to try (default 40; small: 24)")
     p.add_argument("--replications", type=int, help="seeds per trial (default 4; small: 2)")
     p.add_argument("--batch", type=int, help="trials per design sweep (default 4)")
     p.add_argument(
-        "--confirm", type=int, help="fresh seeds for best vs baseline (default 20; small: 4)"
+        "--confirm", type=int, help="fresh seeds for best vs baseline (default 20; small: 8)"
     )
     p.add_argument("--max-turnover", type=float, help="constraint: mean employee turnover <= this")
     p.add_argument("--root-seed", type=int, default=20240607, help="seeds every draw of the search")
@@ -64,6 +70,12 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=-1, help="joblib workers (-1: all cores)")
     p.add_argument("--results-dir", type=Path, default=Path("results"))
     p.add_argument("--out", type=Path, help="output folder (default: a new time-stamped one)")
+    p.add_argument(
+        "--resume",
+        type=Path,
+        help="add --trials more trials to the study in this folder (its study.db), "
+        "then confirm the best again",
+    )
     p.add_argument("overrides", nargs="*", help="world overrides for every run, e.g. market=tight")
     return p
 
@@ -74,9 +86,66 @@ def _whole(name: str, value: int, least: int) -> int:
     return value
 
 
+# Options a resumed search may change; everything else comes from the folder's manifest.
+RESUMABLE = ("--trials", "--batch", "--confirm", "--launcher", "--jobs")
+
+
+def resume_settings(folder: Path, argv: Sequence[str]) -> Settings:
+    """The settings of the search in ``folder``, with this session's trials and workers.
+
+    The search's own command line is read back from the folder's manifest, so the
+    levers, world, KPI, constraint and seeds are those of the study in ``study.db``.
+
+    Raises:
+        ConfigError: the folder holds no search, or an option that would change the
+            search is given (naming it and the allowed ones).
+    """
+    from dataclasses import replace
+
+    from sim.manifest import read_manifest
+    from sim.research.optimise.search import STORAGE
+
+    args = _parser().parse_intermixed_args(list(argv))
+    named = {a.split("=", 1)[0] for a in argv if a.startswith("--")} - {"--resume"}
+    refused = sorted(named - set(RESUMABLE)) + (["overrides"] if args.overrides else [])
+    if refused:
+        raise ConfigError(
+            f"--resume takes the search from the folder; drop {', '.join(refused)} "
+            f"(allowed with --resume: {', '.join(RESUMABLE)})"
+        )
+    manifest = read_manifest(folder, kind="a sim optimise folder")
+    if not (folder / STORAGE).is_file():
+        raise ConfigError(f"{folder}: no {STORAGE}; is this a sim optimise folder?")
+    original = [str(a) for a in manifest["command"][1:]]
+    settings = parse_settings(original)
+    defaults = SMALL_DEFAULTS if settings.small else DEFAULTS
+    counts = {
+        name: _whole(
+            f"--{name}", defaults[name] if getattr(args, name) is None else getattr(args, name), 1
+        )
+        for name in ("trials", "batch", "confirm")
+    }
+    if counts["confirm"] < 2:
+        raise ConfigError(f"--confirm={counts['confirm']}: must be a whole number >= 2")
+    if args.jobs == 0:
+        raise ConfigError("--jobs=0: give a number of workers, or -1 for all cores")
+    return replace(
+        settings,
+        folder=folder,
+        launcher=args.launcher,
+        jobs=args.jobs,
+        resume=list(argv),
+        trials=counts["trials"],
+        batch=counts["batch"],
+        confirm=counts["confirm"],
+    )
+
+
 def parse_settings(argv: Sequence[str]) -> Settings:
     """Parse and check the command line; every problem is one ConfigError line."""
     args = _parser().parse_intermixed_args(list(argv))
+    if args.resume is not None:
+        return resume_settings(args.resume, argv)
     if args.kpi not in KPIS:
         raise ConfigError(f"--kpi={args.kpi}: unknown KPI; allowed: {', '.join(KPIS)}")
     defaults = SMALL_DEFAULTS if args.small else DEFAULTS
@@ -138,11 +207,23 @@ def run(settings: Settings) -> int:
 
     start = time.perf_counter()
     settings.folder.mkdir(parents=True, exist_ok=True)
-    write_manifest(settings.folder, new_manifest(settings))
+    manifest = new_manifest(settings)
+    if settings.resume:
+        # The folder's manifest keeps the search as first made; each session is added.
+        from sim.manifest import read_manifest
+
+        manifest = read_manifest(settings.folder, kind="a sim optimise folder")
+        session = {"command": ["sim optimise", *settings.resume], "trials": settings.trials}
+        manifest["resumed"] = [
+            *manifest.get("resumed", []),
+            {**session, "created_utc": timestamp()},
+        ]
+    write_manifest(settings.folder, manifest)
     n_runs = settings.trials * settings.replications
     print(
-        f"sim optimise: {settings.direction} {settings.kpi}, {settings.trials} trials x "
-        f"{settings.replications} seeds (+ {2 * settings.confirm} to confirm) -> {settings.folder}",
+        f"sim optimise: {settings.direction} {settings.kpi}, {settings.trials} "
+        f"{'more ' if settings.resume else ''}trials x {settings.replications} seeds "
+        f"(+ {2 * settings.confirm} to confirm) -> {settings.folder}",
         flush=True,
     )
     history = search(settings)
@@ -151,10 +232,14 @@ def run(settings: Settings) -> int:
     trial = best_trial(settings, history)
     policy: dict[str, Any] = {}
     summary = pd.DataFrame()
-    if trial is not None:
+    baseline_best = trial is not None and trial["origin"] == "baseline"
+    if trial is not None and not baseline_best:
         policy = best_policy(settings, trial)
         write_best(settings, trial, policy)
-        per_seed, summary = confirm(settings, policy)
+        # A resumed search confirms its best in a folder of its own: run_design reuses
+        # finished runs, which would otherwise be the previous session's best.
+        where = f"confirm-after-{len(history)}-trials" if settings.resume else "confirm"
+        per_seed, summary = confirm(settings, policy, settings.folder / where)
         n_runs += 2 * settings.confirm
         write_text_atomically(settings.folder / "comparison_runs.csv", per_seed.to_csv(index=False))
         write_text_atomically(settings.folder / "comparison.csv", summary.to_csv(index=False))
@@ -163,6 +248,9 @@ def run(settings: Settings) -> int:
     if trial is None:
         print(f"no feasible trial; report: {report}", flush=True)
         return 1
+    if baseline_best:
+        print(f"{no_improvement(len(history))}\nreport: {report}", flush=True)
+        return 0
     head = summary[summary["metric"] == settings.kpi].iloc[0]
 
     def shown(value: float) -> str:  # as the report writes it: 1,234,567, not 1.235e+06
@@ -171,9 +259,11 @@ def run(settings: Settings) -> int:
     print(
         f"best: trial {int(trial['trial'])}; {settings.kpi} vs {settings.baseline} "
         f"{shown(head['diff_mean'])} [95% CI {shown(head['diff_ci_low'])}, "
-        f"{shown(head['diff_ci_high'])}; n={int(head['n'])}] in {seconds / 60:.1f} min",
+        f"{shown(head['diff_ci_high'])}; n={int(head['n'])}] in {seconds / 60:.1f} min "
+        f"({len(history)} trials)",
         flush=True,
     )
+    print(verdict(settings, summary), flush=True)
     print(f"report: {report}", flush=True)
     return 0
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -70,13 +71,18 @@ def baseline_row(settings: Settings, fields: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-def confirm(settings: Settings, policy: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Best vs baseline on fresh seeds; per-seed runs and the paired summary per metric."""
+def confirm(
+    settings: Settings, policy: dict[str, Any], folder: Path | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Best vs baseline on fresh seeds; per-seed runs and the paired summary per metric.
+
+    The runs go to ``folder`` (default ``<search folder>/confirm``).
+    """
     best = lever_values(settings.levers, policy)
     design = pd.DataFrame([baseline_row(settings, list(best)), best])
     seeds = confirm_seeds(settings)
     runs = run_design(
-        settings.folder / "confirm",
+        folder or settings.folder / "confirm",
         design,
         seeds,
         fixed=settings.fixed,

@@ -39,6 +39,42 @@ def write_best(settings: Settings, trial: pd.Series[Any], policy: dict[str, Any]
     return path
 
 
+def no_improvement(trials: int) -> str:
+    """The finding when the best feasible trial is the baseline itself (issue 20, defect 4).
+
+    Said in words, never as a confirmed difference of ``+0 [+0, +0]``.
+
+    >>> no_improvement(8)
+    'No improvement found in 8 trials: the best feasible trial is the baseline itself.'
+    """
+    return (
+        f"No improvement found in {trials} trials: the best feasible trial is the baseline itself."
+    )
+
+
+def verdict(settings: Settings, summary: pd.DataFrame) -> str:
+    """Whether the confirmation found an improvement: its CI must exclude 0 the right way.
+
+    >>> import types
+    >>> s = types.SimpleNamespace(kpi="npv_profit", minimize=False, confirm=8, baseline="baseline")
+    >>> row = {"metric": "npv_profit", "diff_ci_low": 12.0, "diff_ci_high": 150.0}
+    >>> verdict(s, pd.DataFrame([row]))[:40]
+    'Confirmed improvement: on 8 fresh seeds '
+    >>> verdict(s, pd.DataFrame([{**row, "diff_ci_low": -3.0}]))[:40]
+    'No confirmed improvement: on 8 fresh see'
+    """
+    row = summary[summary["metric"] == settings.kpi].iloc[0]
+    lo, hi = float(row["diff_ci_low"]), float(row["diff_ci_high"])
+    better = hi < 0 if settings.minimize else lo > 0
+    where = f"on {settings.confirm} fresh seeds the 95% CI of the difference in {settings.kpi}"
+    if better:
+        return f"Confirmed improvement: {where} excludes 0 in the direction searched."
+    return (
+        f"No confirmed improvement: {where} includes 0 or lies the wrong way; the best "
+        f"trial's search value may be luck (winner's curse). More trials or seeds may help."
+    )
+
+
 def write_report(
     settings: Settings,
     history: pd.DataFrame,
@@ -60,9 +96,10 @@ def write_report(
         f"Question: which values of the policy levers {settings.direction} "
         f"**{settings.kpi}**, subject to: {bound}?",
         "",
-        f"- Search: Optuna TPE (seed {settings.root_seed}), {settings.trials} trials in "
+        f"- Search: Optuna TPE (seed {settings.root_seed}), {len(history)} trials in "
         f"batches of {settings.batch}, each trial on the same {settings.replications} seeds "
-        "(common random numbers).",
+        "(common random numbers); the study is in `study.db` (`sim optimise --resume "
+        "FOLDER` adds trials; `optuna-dashboard sqlite:///FOLDER/study.db` shows it).",
         f"- Confirmation: best vs `{settings.baseline}` on {settings.confirm} fresh seeds, "
         "paired by seed; 95% t interval of the per-seed difference.",
         f"- World: policy={settings.baseline} "
@@ -89,21 +126,25 @@ def write_report(
     ]
     if trial is None:
         lines += ["**No feasible trial**: relax the constraint or widen the levers.", ""]
+    elif trial["origin"] == "baseline":
+        lines += [
+            f"**{no_improvement(len(history))}** Nothing was confirmed: comparing the "
+            "baseline with itself says nothing. More trials (`--trials`, or "
+            "`--resume FOLDER`) or other levers may find one.",
+            "",
+        ]
     else:
         lines += [
             f"## Best policy (trial {int(trial['trial'])})",
             "",
-            *(
-                ["No trial beat the baseline: the best policy found is the baseline itself.", ""]
-                if trial["origin"] == "baseline"
-                else []
-            ),
             f"Search value: mean {settings.kpi} = {format_cell(float(trial['value']))} over "
             f"{settings.replications} seeds. As overrides: see `best.yaml`.",
             "",
             markdown_table(pd.DataFrame({"lever": list(policy), "value": list(policy.values())})),
             "",
             f"## Best vs {settings.baseline} on fresh seeds",
+            "",
+            f"**{verdict(settings, summary)}**" if not summary.empty else "No confirmation runs.",
             "",
             markdown_table(_summary_table(summary)),
             "",
@@ -120,6 +161,11 @@ def write_report(
         "",
         "```",
         "sim optimise " + " ".join(shlex.quote(a) for a in settings.argv),
+        *(
+            ["sim optimise " + " ".join(shlex.quote(a) for a in settings.resume)]
+            if settings.resume
+            else []
+        ),
         "```",
         "",
     ]
