@@ -32,6 +32,7 @@ commands:
   ema                   EMA Workbench experiments and PRIM: when does tiering lose money?
   loops SCENARIO        the scenario with each feedback link cut in turn: what each loop carries
   clv [--small]         BG/NBD fitted to a simulated transaction log, against the truth
+  fit-customers LOG --split DATE  a firm's own customers as the model's customer world
 
 `sim run --help` lists the config groups and their options.
 """
@@ -68,6 +69,7 @@ COMMANDS = {
     "bench-sweep": "sim.experiments.sweepbench",
     "bench-soak": "sim.experiments.soak",
     "clv": "sim.research.clv",
+    "fit-customers": "sim.customers.command",
     "sensitivity": "sim.research.sensitivity",
     "optimise": "sim.research.optimise",
     "ema": "sim.research.ema",
