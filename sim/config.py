@@ -227,9 +227,13 @@ class MarketConfig:
         0,
         10,
         unit="multiplier",
-        source="SF1 (validation only)",
-        doc="exogenous factor on every focal customer's defection hazard; 1 outside the "
-        "SF1 validation experiment, which uses it to cut defection with all else fixed",
+        source="SF1; sim fit-customers",
+        doc="exogenous factor on every focal customer's defection hazard; 1 in the default "
+        "world. The SF1 validation experiment uses it to cut defection with all else fixed; "
+        "a fitted customer base (customer_base=<name>, sim fit-customers) uses it to carry "
+        "the dropout level of a real firm's customers (a transaction log identifies the "
+        "level of dropout, not its cause, so the whole hazard is scaled and the model's "
+        "split between satisfaction-linked defection and lapse is kept)",
     )
 
 

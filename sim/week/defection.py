@@ -51,7 +51,8 @@ def defect(world: World, flows: Flows) -> None:
         * world.switching_barrier[focal]
     )
     lapse = -math.log(1.0 - m.lapse_per_year)
-    # SF1 validation knob (1 in every real run): scales the whole hazard exogenously.
+    # Scales the whole hazard exogenously: 1 by default; the SF1 validation knob, and the
+    # dropout level of a fitted customer base (sim fit-customers).
     rate *= m.churn_multiplier
     lapse *= m.churn_multiplier
     u = world.streams["churn"].random(c.n)[focal]
