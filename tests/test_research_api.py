@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from sim.launch import run_design
 
@@ -39,3 +40,86 @@ def test_a_design_sweep_writes_one_flat_runs_table(tmp_path):
     assert parquet["hr.perks_per_week"].tolist() == [0.0, 0.0, 50.0, 50.0]
     pd.testing.assert_frame_equal(parquet, returned)
     pd.testing.assert_series_equal(parquet["npv_profit"], csv["npv_profit"])
+
+
+# ---------------------------------------------------------------- sim.research.api
+
+
+def _quits(run) -> float:
+    """A researcher's own KPI over a weekly column."""
+    return float(run.weekly["quits"].sum())
+
+
+def _top_customer_revenue(run) -> float:
+    """A researcher's own KPI over the customer ledger."""
+    return float(run.customers["lifetime_revenue"].max())
+
+
+KPIS = {"quits": _quits, "top_revenue": _top_customer_revenue}
+
+
+def test_evaluate_in_process_gives_one_row_per_point_and_seed_with_own_kpis():
+    from sim.research import base_config, evaluate
+
+    world = base_config(customers=200, weeks=26)
+    points = {"hr.perks_per_week": [0.0, 80.0]}
+    table = evaluate(points, seeds=[3, 4], world=world, kpis=KPIS)
+    assert list(table.columns) == ["point", "seed", "hr.perks_per_week", "quits", "top_revenue"]
+    assert list(zip(table["point"], table["seed"], strict=True)) == [(0, 3), (0, 4), (1, 3), (1, 4)]
+    assert (table["top_revenue"] > 0).all()
+    summary = evaluate({"hr.perks_per_week": 0.0}, seeds=1, world=world, kpis=["npv_profit"])
+    assert list(summary.columns) == ["point", "seed", "hr.perks_per_week", "npv_profit"]
+
+
+def test_evaluate_through_a_joblib_sweep_matches_the_in_process_runs(tmp_path):
+    """The same code path: a Hydra multirun gives the very numbers run_once gives."""
+    from sim.research.api import base_config, evaluate
+
+    world = base_config(["hr.wage_premium=-0.05"], customers=200, weeks=26)
+    points = pd.DataFrame({"hr.perks_per_week": [0.0, 80.0]})
+    kpis = {**KPIS, "npv": lambda run: run.summary["npv_profit"]}
+    here = evaluate(points, seeds=[3, 4], world=world, kpis=kpis)
+    swept = evaluate(points, seeds=[3, 4], world=world, kpis=kpis, folder=tmp_path, jobs=2)
+    pd.testing.assert_frame_equal(here, swept)
+    runs = pd.read_parquet(tmp_path / "runs.parquet")
+    # The world entered the sweep as constant design columns, besides the points.
+    assert (runs["hr.wage_premium"] == -0.05).all()
+    assert (runs["market.n_customers"] == 200).all()
+    assert len(runs) == 4
+    # Overrides as the world run the same sweep.
+    overrides = [
+        "hr.wage_premium=-0.05",
+        "market.n_customers=200",
+        "workforce.n_employees=2",
+        "run.burn_in_weeks=13",
+        "run.weeks=26",
+    ]
+    again = evaluate(points, [3, 4], overrides, kpis, folder=tmp_path / "o", launcher="basic")
+    pd.testing.assert_frame_equal(here, again)
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"hr.perkz": [1]}, "unknown key 'hr.perkz'; allowed keys in hr: wage_premium"),
+        ({"hr.perks_per_week": [-1]}, r"hr.perks_per_week=-1.0: out of range; allowed"),
+        ({"hr.perks_per_week": ["x"]}, "not a number; allowed: a number in"),
+        ({"service.kind": ["best"]}, "unknown option; allowed: uniform, tiered"),
+        ({"hr.perks_per_week": [1, 2], "hr.wage_premium": [0]}, "as many values"),
+    ],
+)
+def test_bad_points_are_one_clear_error_before_anything_runs(values, message, tmp_path):
+    from sim.config import ConfigError
+    from sim.research.api import base_config, evaluate
+
+    with pytest.raises(ConfigError, match=message):
+        evaluate(values, [0], base_config(customers=200, weeks=26), folder=tmp_path / "x")
+    assert not (tmp_path / "x").exists()
+
+
+def test_unknown_kpi_names_the_allowed_ones():
+    from sim.config import ConfigError
+    from sim.research.api import evaluate
+
+    with pytest.raises(ConfigError, match="unknown KPI 'profit'; allowed: npv_profit"):
+        evaluate({"hr.perks_per_week": [0]}, [0], kpis=["profit"])

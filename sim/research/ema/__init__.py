@@ -25,6 +25,7 @@ One module per concern: ``workbench`` (the simulator as an EMA model), ``discove
 
 from __future__ import annotations
 
+from sim.research.api import with_values
 from sim.research.ema.command import main, parse_settings
 from sim.research.ema.discovery import PrimResult, discover, pairs
 from sim.research.ema.run import reanalyse, run
@@ -36,7 +37,6 @@ from sim.research.ema.workbench import (
     build_model,
     perform,
     policy_sample,
-    with_values,
     yearly,
 )
 

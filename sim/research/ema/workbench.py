@@ -7,10 +7,9 @@ the seeds; outcomes are yearly series and scalars read from each run's tables.
 from __future__ import annotations
 
 import dataclasses
-import enum
 import math
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -18,8 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.config import ConfigError, SimConfig, validate
-from sim.design import coerce, schema_default
+from sim.config import ConfigError, SimConfig
+from sim.research.api import with_values
 from sim.research.levers import (
     Lever,
     identifier,
@@ -58,22 +57,6 @@ def base_config(fixed: tuple[str, ...], policy: str) -> SimConfig:
         return compose_config([*fixed, *QUIET, f"policy={policy}"])
     except UserError as exc:
         raise ConfigError(str(exc)) from exc
-
-
-def with_values(config: SimConfig, values: Mapping[str, Any]) -> SimConfig:
-    """A copy of ``config`` with schema values (``{"hr.perks_per_week": 40.0}``) set, checked."""
-    for key, value in values.items():
-        default = schema_default(key)
-        cell = coerce(key, value)
-        if isinstance(default, enum.Enum):
-            allowed = [m.name for m in type(default)]
-            if cell not in allowed:
-                raise ConfigError(f"{key}='{cell}': unknown option; allowed: {', '.join(allowed)}")
-            cell = type(default)[cell]
-        group, _, name = key.partition(".")
-        node = dataclasses.replace(getattr(config, group), **{name: cell})
-        config = dataclasses.replace(config, **{group: node})
-    return validate(config)
 
 
 def yearly(weekly: pd.DataFrame) -> dict[str, list[float]]:
