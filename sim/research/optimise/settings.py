@@ -25,11 +25,11 @@ SMALL_WORLD = (
     "run.burn_in_weeks=26",
 )
 DEFAULTS = {"trials": 40, "replications": 4, "batch": 4, "confirm": 20}
-# The quick look (issue 20, defect 4): 8 trials never left the baseline of the small world
-# (the first 8 are random draws, all worse); measured at root seed 20240607, the first
-# improvement came at trial 10 and a confirmed one (+85,450 [+12,945, +157,955] on 4
-# seeds) at trial 14, so 24 trials (8 random, then TPE; ~40 s on one core) and 8 fresh
-# seeds to confirm.
+# The quick look (issue 20, defect 4): 8 trials never left the small world's baseline
+# (the first trials are random draws, all worse). Measured with 24 trials and 8 fresh
+# seeds, root seeds 20240607, 1 and 2: best at trials 14, 9 and 22, each confirmed
+# (NPV +85,166 [+46,000, +124,333], +102,785 [+69,997, +135,573], +109,579
+# [+76,117, +143,042]); about 1 min each on one loaded core.
 SMALL_DEFAULTS = {"trials": 24, "replications": 2, "batch": 4, "confirm": 8}
 
 
