@@ -24,6 +24,7 @@ commands:
   aggregate FOLDER      (re)build a study's tables, figures and report from its runs
   dashboard [--host H]  the classroom dashboard in the browser (127.0.0.1:8765 by default)
   validate [--quick]    reproduce the stylized facts: table of fact, range, value, CI, pass
+  calibrate [--quick]   fit the declared calibration targets jointly; --quick: parameter recovery
   bench [--quick]       benchmark: wall time and customer-weeks per second
   bench-sweep           benchmark: a study with the serial launcher vs joblib
   bench-soak [--runs N] reliability: a long sweep checked for memory growth and leaks
@@ -70,6 +71,7 @@ COMMANDS = {
     "bench-soak": "sim.experiments.soak",
     "clv": "sim.research.clv",
     "fit-customers": "sim.customers.command",
+    "calibrate": "sim.calibration",
     "sensitivity": "sim.research.sensitivity",
     "optimise": "sim.research.optimise",
     "ema": "sim.research.ema",
