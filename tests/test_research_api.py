@@ -123,3 +123,18 @@ def test_unknown_kpi_names_the_allowed_ones():
 
     with pytest.raises(ConfigError, match="unknown KPI 'profit'; allowed: npv_profit"):
         evaluate({"hr.perks_per_week": [0]}, [0], kpis=["profit"])
+
+
+def test_the_api_page_runs_as_documented():
+    """docs/research/api.md drives SALib, Optuna (with resume) and EMA + PRIM from Python."""
+    import doctest
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[1] / "docs" / "research" / "api.md"
+    result = doctest.testfile(
+        str(page),
+        module_relative=False,
+        optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE,
+    )
+    assert result.failed == 0
+    assert result.attempted > 30
