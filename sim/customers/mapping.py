@@ -9,20 +9,23 @@ rate, all times ``market.churn_multiplier``. A transaction log identifies the le
 dropout, not its cause, so the fit scales the whole hazard and keeps the model's split
 between satisfaction-linked defection and lapse.
 
-The step is measured on the model itself, not assumed: a probe world of the model's
-own new customers (the closed cohort world of ``sim.customers.forecast``, everyone just
-won, habitual chances drawn with ``visits_per_week = mu`` and ``visit_dispersion =
-sigma``, ``churn_multiplier = 1``) is simulated for as many weeks as the real cohort was
-seen, and the same likelihood is fitted to its log, giving (mu1, sigma1, h1). Then
+The step is measured on the model itself, not assumed: probe worlds of the model's own
+new customers (the closed cohort world of ``sim.customers.forecast``, everyone just won,
+habitual chances drawn from the trial settings) are simulated for as many weeks as the
+real cohort was seen, and the same likelihood is fitted to their logs, giving
+(mu1, sigma1, h1). The settings are then corrected multiplicatively,
 
-    visits_per_week  = mu / (mu1 / mu)        (the model's visit factor, measured)
-    visit_dispersion = sigma * sigma / sigma1
-    churn_multiplier = h / h1                 (h1: the model's dropout level at 1)
+    visits_per_week  *= mu / mu1
+    visit_dispersion *= sigma / sigma1
+    churn_multiplier *= h / h1
 
-a one-step correction that assumes the model's distortions are proportional, which holds
-for the visit factor and closely for the hazard (it is linear in the multiplier). The
-standard errors combine the fit's and the probe's relative errors (independent
-samples). Spend: ``spend_median`` and ``spend_sigma`` are the lognormal fit as it is.
+starting from (mu, sigma, 1), for a few rounds (the hazard is not quite proportional to
+the multiplier: a higher one selects the more loyal survivors sooner). The probe uses
+several seeds because the model's dropout level varies between worlds by more than the
+sampling error of one world (a shared state, reputation and staff, moves everyone's
+satisfaction); the spread across seeds is the probe's standard error, combined with
+the fit's (independent samples). Spend: ``spend_median`` and ``spend_sigma`` are the
+lognormal fit as it is.
 """
 
 from __future__ import annotations
@@ -36,10 +39,13 @@ from numpy.typing import NDArray
 from sim.config import ConfigError
 from sim.customers import forecast, likelihood
 from sim.design import schema_meta
+from sim.rng import replication_seeds
 
 type I64 = NDArray[np.int64]
 
-PROBE_MIN_PEOPLE = 50_000  # the probe's own sampling error stays well below the fit's
+PROBE_MIN_PEOPLE = 50_000  # people over all probe worlds
+PROBE_WORLDS = 4  # seeds of the probe: their spread measures the world-to-world noise
+ROUNDS = 3  # multiplicative corrections
 
 
 @dataclass(frozen=True)
@@ -49,12 +55,8 @@ class Mapping:
     market: dict[str, float]
     se: dict[str, float]
     visit_factor: float  # the model's visit chance per unit of habitual chance
-    probe: likelihood.Fit
+    probe: dict[str, float]  # the last probe's mean (mu, sigma, h) and their SEs
     probe_people: int
-
-
-def _relative(value: float, se: float) -> float:
-    return se / value if value > 0 else math.nan
 
 
 def check_bounds(market: dict[str, float]) -> None:
@@ -78,6 +80,34 @@ def check_bounds(market: dict[str, float]) -> None:
             )
 
 
+def probe(
+    settings: dict[str, float],
+    observed_weeks: I64,
+    people: int,
+    seeds: list[int],
+    shape: likelihood.Shape,
+) -> dict[str, float]:
+    """Mean (mu, sigma, h) fitted to the model's own new customers, and their SEs (spread)."""
+    per_world = max(1, people // len(seeds))
+    weeks = max(1, int(observed_weeks.max()))
+    values = np.zeros((len(seeds), 3))
+    for i, seed in enumerate(seeds):
+        cfg = forecast.closed_world(
+            settings, per_world, 1.0, per_world * settings["visits_per_week"]
+        )
+        bought = forecast.simulate_new_customers(cfg, weeks, seed)
+        x, t_x, n = forecast.histories_of(bought, np.resize(observed_weeks, per_world))
+        f = likelihood.fit(x, t_x, n, shape)
+        values[i] = (f.mu, f.sigma, f.h)
+    mean = values.mean(axis=0)
+    se = values.std(axis=0, ddof=1) / math.sqrt(len(seeds)) if len(seeds) > 1 else mean * np.nan
+    names = likelihood.NAMES
+    return {
+        **dict(zip(names, mean.tolist(), strict=True)),
+        **{f"se_{k}": float(v) for k, v in zip(names, se, strict=True)},
+    }
+
+
 def map_fit(
     fit: likelihood.Fit,
     spend: likelihood.SpendFit,
@@ -90,34 +120,22 @@ def map_fit(
     Raises:
         ConfigError: a fitted value outside the model's allowed range.
     """
-    trial = {"visits_per_week": fit.mu, "visit_dispersion": fit.sigma, "churn_multiplier": 1.0}
-    check_bounds(trial)
+    settings = {"visits_per_week": fit.mu, "visit_dispersion": fit.sigma, "churn_multiplier": 1.0}
     people = probe_people or max(PROBE_MIN_PEOPLE, 2 * observed_weeks.size)
-    cfg = forecast.closed_world(trial, people, 1.0, people * fit.mu)
-    weeks = max(1, int(observed_weeks.max()))
-    bought = forecast.simulate_new_customers(cfg, weeks, seed)
-    x, t_x, n = forecast.histories_of(bought, np.resize(observed_weeks, people))
-    probe = likelihood.fit(x, t_x, n, fit.shape)
-    factor = probe.mu / fit.mu
-    market = {
-        "visits_per_week": fit.mu / factor,
-        "visit_dispersion": fit.sigma * fit.sigma / probe.sigma,
-        "churn_multiplier": fit.h / probe.h,
-        "spend_median": spend.median,
-        "spend_sigma": spend.sigma,
-    }
+    seeds = replication_seeds(seed, PROBE_WORLDS)
+    target = {"mu": fit.mu, "sigma": fit.sigma, "h": fit.h}
+    keys = {"mu": "visits_per_week", "sigma": "visit_dispersion", "h": "churn_multiplier"}
+    found: dict[str, float] = {}
+    for _ in range(ROUNDS):
+        check_bounds(settings)
+        found = probe(settings, observed_weeks, people, seeds, fit.shape)
+        settings = {keys[k]: settings[keys[k]] * target[k] / found[k] for k in keys}
+    market = {**settings, "spend_median": spend.median, "spend_sigma": spend.sigma}
     check_bounds(market)
-
-    def combined(key: str, name: str) -> float:
-        own = _relative(getattr(fit, name), fit.se[name])
-        other = _relative(getattr(probe, name), probe.se[name])
-        return market[key] * math.hypot(own, other)
-
     se = {
-        "visits_per_week": combined("visits_per_week", "mu"),
-        "visit_dispersion": combined("visit_dispersion", "sigma"),
-        "churn_multiplier": combined("churn_multiplier", "h"),
-        "spend_median": spend.se_median,
-        "spend_sigma": spend.se_sigma,
+        keys[k]: market[keys[k]] * math.hypot(fit.se[k] / target[k], found[f"se_{k}"] / found[k])
+        for k in keys
     }
-    return Mapping(market=market, se=se, visit_factor=factor, probe=probe, probe_people=people)
+    se |= {"spend_median": spend.se_median, "spend_sigma": spend.se_sigma}
+    factor = fit.mu / settings["visits_per_week"]
+    return Mapping(market=market, se=se, visit_factor=factor, probe=found, probe_people=people)

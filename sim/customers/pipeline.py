@@ -151,9 +151,7 @@ def summary(o: Outcome) -> dict[str, Any]:
         "model_config_se": {f"market.{k}": v for k, v in o.mapped.se.items()},
         "mapping_probe": {
             "people": o.mapped.probe_people,
-            "mu": o.mapped.probe.mu,
-            "sigma": o.mapped.probe.sigma,
-            "h_per_year": o.mapped.probe.h,
+            "last_round": o.mapped.probe,
             "visit_factor": o.mapped.visit_factor,
         },
         "bgnbd": {"params": o.bgnbd.params, "se": o.bgnbd.se},
