@@ -332,12 +332,12 @@ class BehaviourConfig:
         doc="how much more a negative disconfirmation weighs than a positive one",
     )
     retention_threshold_mean: float = param(
-        0.55,
+        0.563,
         0,
         1,
         unit="satisfaction",
-        source="SF6 SF7 §2.2 (sets the defection level, ~13-15% a year in the default world; "
-        "moves with satisfaction_bias_mean: both are on the survey scale)",
+        source="SF6 SF7 §2.2 (fitted jointly by sim calibrate, target SF6a; hand-set 0.55; "
+        "trades off with satisfaction_bias_mean: both are on the survey scale)",
         doc="satisfaction at which the defection curve is at its midpoint (s0)",
     )
     retention_threshold_sd: float = param(
@@ -349,12 +349,12 @@ class BehaviourConfig:
         doc="spread of s0 across customers (some are hard to please)",
     )
     satisfaction_bias_mean: float = param(
-        -0.11,
+        -0.0836,
         -0.5,
         0.5,
         unit="satisfaction",
-        source="§2.8 (calibration target: the default world's mean satisfaction at ACSI "
-        "service levels, ~0.77; ACSI 2012: banks 77, wireless 70)",
+        source="§2.8 (fitted jointly by sim calibrate, target: mean satisfaction at ACSI "
+        "service levels, ~0.77; ACSI 2012: banks 77, wireless 70; hand-set -0.11)",
         doc="mean of the personal offset in how service quality is felt: where satisfaction "
         "sits on the survey scales (boxes, likelihood to recommend) for a given quality",
     )
@@ -468,11 +468,12 @@ class BehaviourConfig:
         "as lost quality at the customer's own price-to-quality trade-off (0: price is not felt)",
     )
     referral_intent_satisfaction: float = param(
-        0.68,
+        0.6958,
         0,
         1,
         unit="satisfaction",
-        source="SF32 (calibration target: 68-81% of customers intend, Kumar et al. 2007)",
+        source="SF32 (fitted jointly by sim calibrate, target: 68-81% of customers intend, "
+        "Kumar et al. 2007; hand-set 0.68)",
         doc="satisfaction at which a customer intends to refer (only they refer); set so "
         "68-81% of the default world's customers intend",
     )
@@ -872,11 +873,11 @@ class WorkforceConfig:
         doc="satisfaction gained per unit of served customers' satisfaction (the mirror)",
     )
     quit_per_year: float = param(
-        0.18,
+        0.1774,
         0,
         0.99,
         unit="probability/year",
-        source="SF6 SF22",
+        source="SF6 SF22 (fitted jointly by sim calibrate, target SF6b; hand-set 0.18)",
         doc="chance of quitting within a year at baseline satisfaction",
     )
     quit_floor_per_year: float = param(

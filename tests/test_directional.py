@@ -222,8 +222,8 @@ def test_top_box_customers_are_retained_more_than_second_box(baseline, ci, repor
     )
     report_effect("d. 78-week defection ratio, second box / top box", str(defection_ratio))
     # The direction only: top-box customers are kept more. How much more (Jones &
-    # Sasser's ~6x) is the SF7 validation check's business, and a calibration target
-    # (issue 17); the measured ratio is printed in the terminal summary.
+    # Sasser's ~6x) is the SF7 validation check's business (nothing is fitted to it);
+    # the measured ratio is printed in the terminal summary.
     assert ratio.low > 1.0
 
 

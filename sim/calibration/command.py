@@ -100,6 +100,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"recovered {sum(recovered.values())} of {len(recovered)} true values")
     elif not args.no_install:
         write_text_atomically(FITTED, fitted_yaml(result, provenance))
-        print(f"installed: {FITTED} (the default of every run; calibration=none undoes it)")
+        print(
+            f"installed: {FITTED}; copy its values into sim/config.py's defaults (a test "
+            "checks they agree) and re-record the golden fingerprints"
+        )
     print(f"report: {report.resolve()}")
     return 0

@@ -34,7 +34,9 @@ def fitted_yaml(cal: Calibration, provenance: str) -> str:
         "# @package _global_",
         "# The jointly fitted calibration (sim calibrate): the default of every run.",
         f"# {provenance}",
-        "# `calibration=none` runs the hand-set values in sim/config.py instead.",
+        "# sim/config.py's defaults must equal these (tests/test_calibration.py), so a new",
+        "# fit is reviewed and committed with the defaults; `calibration=none` runs the",
+        "# hand-set values the fit started from (configs/calibration/none.yaml).",
     ]
     for group, values in groups.items():
         lines.append(f"{group}:")

@@ -36,20 +36,30 @@ CLASSES: dict[str, tuple[Kind, str]] = {
     "SF2": ("validation", "the closed-form retention arithmetic, recomputed from runs"),
     "SF3": ("input", "profit by tenure follows behaviour.spend_growth_* and cost-to-serve curves"),
     "SF4": ("input", "a ratio of configured marketing and recovery spends"),
-    "SF6a": ("target", "behaviour.retention_threshold_mean sets the defection level"),
-    "SF6b": ("target", "workforce.quit_per_year sets employee turnover"),
-    "SF7": ("target", "retention_steepness and the thresholds' spread were set for it"),
+    "SF6a": ("target", "fitted jointly by sim calibrate (retention_threshold_mean and others)"),
+    "SF6b": ("target", "fitted jointly by sim calibrate (workforce.quit_per_year and others)"),
+    "SF7": (
+        "validation",
+        "retention_steepness and the thresholds' spread were set for a smooth loyalty curve "
+        "(no cliff, satisfied defectors), not for this ratio; nothing is fitted to it",
+    ),
     "SF8": ("validation", "retention by competition and switching cost emerges"),
     "SF10": ("input", "re-applies the satisfaction step's loss weight outside the model"),
-    "SF11": ("target", "behaviour.adequate_gap and desired_gap were set for it"),
+    "SF11": ("target", "behaviour.adequate_gap and desired_gap were set by hand for it"),
     "SF18": ("input", "workforce.hire_cost_weeks_of_wage plus the configured learning ramp"),
     "SF19": ("input", "workforce.learning_weeks read back"),
-    "SF24": ("target", "workforce.survivor_quit_effect and layoff_shock_scale were set for it"),
+    "SF24": (
+        "target",
+        "workforce.survivor_quit_effect and layoff_shock_scale were set by hand for it",
+    ),
     "SF25": ("input", "the sign of the configured insecurity effect; cannot fail"),
     "SF27": ("validation", "erosion and its hysteresis emerge from pressure and the standard"),
     "SF28": ("validation", "the two basins emerge from staffing, quits and quality"),
     "SF29": ("input", "a fixed failure is built to feel at least as good as expected"),
-    "SF32": ("target", "referral intent, act and conversion parameters were set for it"),
+    "SF32": (
+        "target",
+        "intent fitted jointly by sim calibrate; act and conversion parameters set by hand",
+    ),
     "SF34": ("validation", "the whale curve emerges from spend, visits and cost to serve"),
 }
 
