@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from scipy import stats
 
 from sim.calibration.command import FITTED, main
 from sim.calibration.declaration import Parameter, Target, read_declaration
@@ -158,11 +159,10 @@ def test_identifiability_gives_the_linear_models_covariance_and_flags_a_flat_par
     assert ident.standard_errors == pytest.approx(np.sqrt(np.diag(expected)), rel=1e-4)
     profile = profiles(objective, PARAMS, best)
     lo, hi, closed = profile_interval(profile, "a.x")
-    assert closed and lo < 1.0 < hi
+    assert closed
+    assert lo < 1.0 < hi
     # A statistic that ignores y leaves y unidentified: flat profile, no SE.
-    flat = Objective(
-        (Target("t1", "m2", 1.0, 0.2),), fit_surrogate(unit, pd.DataFrame({"m2": x}))
-    )
+    flat = Objective((Target("t1", "m2", 1.0, 0.2),), fit_surrogate(unit, pd.DataFrame({"m2": x})))
     best, _ = minimise(flat, np.array([[0.5, 0.5]]))
     assert not identifiability(flat, best, np.array([2.0, 2.0])).identified
     flat_profile = profiles(flat, PARAMS, best)
@@ -182,17 +182,23 @@ def recovery(tmp_path_factory) -> Path:
 
 
 def test_quick_calibration_recovers_the_known_parameters(recovery):
-    """Targets made by the model at a known set are fitted back within their CIs."""
+    """Targets made by the model at a known set are fitted back within their CIs.
+
+    One claim over every parameter and target at once, so each comparison gets a
+    Bonferroni-corrected interval (family-wise 95%): six separate 95% checks would
+    all pass only about three times in four even when the method is right.
+    """
     fit = json.loads((recovery / "fit.json").read_text(encoding="utf-8"))
     truth = fit["truth"]
     assert set(fit["recovered"]) == set(truth)
-    assert all(fit["recovered"].values()), fit
+    z = float(stats.norm.ppf(1 - 0.05 / (2 * (len(truth) + len(fit["targets"])))))
     for key, value in truth.items():
         se = fit["standard_errors"][key]
-        assert math.isfinite(se) and se > 0
-        assert abs(fit["fitted"][key] - value) <= 1.96 * se
+        assert math.isfinite(se)
+        assert se > 0
+        assert abs(fit["fitted"][key] - value) <= z * se, (key, fit)
     for target in fit["targets"]:
-        assert abs(target["z"]) <= 1.96, target
+        assert abs(target["z"]) <= z, target
 
 
 def test_quick_calibration_leaves_a_report_a_fitted_option_and_every_run(recovery):
@@ -202,7 +208,8 @@ def test_quick_calibration_leaves_a_report_a_fitted_option_and_every_run(recover
     runs = pd.read_csv(recovery / "runs.csv")
     assert len(runs) == read_declaration("quick").points
     report = (recovery / "report.md").read_text(encoding="utf-8")
-    assert "Parameter recovery" in report and "| recovered |" in report
+    assert "Parameter recovery" in report
+    assert "| recovered |" in report
     fitted = yaml.safe_load((recovery / "fitted.yaml").read_text(encoding="utf-8"))
     assert set(fitted) == {"behaviour", "workforce"}
     # The quick fit never replaces the installed one.
