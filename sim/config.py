@@ -54,6 +54,7 @@ FIXED_AT_START = frozenset(
         "market.spend_sigma",
         "market.visits_per_week",
         "market.visit_dispersion",
+        "market.churn_dispersion",
         "market.cost_to_serve_sigma",
         "market.network_degree",
         "market.network_rewiring",
@@ -234,6 +235,21 @@ class MarketConfig:
         "the dropout level of a real firm's customers (a transaction log identifies the "
         "level of dropout, not its cause, so the whole hazard is scaled and the model's "
         "split between satisfaction-linked defection and lapse is kept)",
+    )
+    # Customers differ persistently in their propensity to leave the category (life
+    # events, needs, tastes), beyond what satisfaction explains: the heterogeneous
+    # dropout of the buy-till-you-die models, gamma in Pareto/NBD (Schmittlein, Morrison &
+    # Colombo 1987) and beta in BG/NBD (Fader, Hardie & Lee 2005). Without it the model
+    # cannot tell "bought once and left" from "buys rarely and stays".
+    churn_dispersion: float = param(
+        0.0,
+        0,
+        3,
+        unit="log-sd",
+        source="Schmittlein, Morrison & Colombo 1987; Fader, Hardie & Lee 2005; sim fit-customers",
+        doc="log-sd of a per-customer, mean-one lognormal factor on the whole defection "
+        "hazard (satisfaction-linked part and lapse), drawn once per person; the survivors "
+        "of a cohort are increasingly the loyal ones. 0: everyone alike (the default world)",
     )
 
 

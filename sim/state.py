@@ -75,6 +75,7 @@ class CustomerState:
     initial_customer: B
     arm: I8
     regular_server: I32  # employee row of the usual server, -1 for none
+    churn_propensity: F64  # persistent factor on the defection hazard (mean one)
 
     @property
     def n(self) -> int:
@@ -145,6 +146,9 @@ def new_population(cfg: SimConfig, rng: np.random.Generator) -> CustomerState:
     pw = cfg.competitors.price_weight * _lognormal_mean_one(rng, 0.5, n)
     switching = m.switching_cost_mean * _lognormal_mean_one(rng, 0.5, n)
     focal = firm == FOCAL
+    # Drawn last, and not at all when the dispersion is 0: the default world's draws (and
+    # so its outputs) are those of a model without the factor.
+    propensity = _lognormal_mean_one(rng, m.churn_dispersion, n)
     return CustomerState(
         firm=firm,
         tenure_weeks=tenure,
@@ -176,6 +180,7 @@ def new_population(cfg: SimConfig, rng: np.random.Generator) -> CustomerState:
         initial_customer=focal.copy(),
         arm=np.zeros(n, dtype=np.int8),
         regular_server=np.full(n, -1, dtype=np.int32),
+        churn_propensity=propensity,
     )
 
 

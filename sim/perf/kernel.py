@@ -215,9 +215,11 @@ class CustomerKernel:
             * np.where(s.referred[focal], p.referred_hazard_multiplier, 1.0)
             * (1.0 + p.failure_scar_hazard * s.failure_scar[focal])
             * self.barrier[focal]
+            * s.churn_propensity[focal]
         )
         u = u_churn[focal]
-        leaving = u < chain.weekly_rate(hazard + p.lapse_rate)
+        lapse = p.lapse_rate * s.churn_propensity[focal]
+        leaving = u < chain.weekly_rate(hazard + lapse)
         defectors = focal[leaving]
         to_rival = u[leaving] < chain.weekly_rate(hazard[leaving])
         movers = defectors[to_rival]

@@ -64,6 +64,7 @@ class PeerCustomer(mesa.Agent):  # type: ignore[misc]
         self.switching_cost: float = state["switching_cost"]
         self.threshold: float = state["threshold"]
         self.satisfaction_bias: float = state["satisfaction_bias"]
+        self.churn_propensity: float = state["churn_propensity"]
         self.acquisitions: int = state["acquisitions"]
         self.first_acquired_week: int = state["first_acquired_week"]
         self.value_score: float = state["value_score"]
@@ -139,10 +140,12 @@ class PeerCustomer(mesa.Agent):  # type: ignore[misc]
             * (p.referred_hazard_multiplier if self.referred else 1.0)
             * (1.0 + p.failure_scar_hazard * self.failure_scar)
             * math.exp(-self.switching_cost)
+            * self.churn_propensity
         )
+        lapse = p.lapse_rate * self.churn_propensity
         out.customer_weeks += 1
         out.satisfaction_sum += self.satisfaction
-        if u_churn < 1.0 - math.exp(-(hazard + p.lapse_rate) / WEEKS):
+        if u_churn < 1.0 - math.exp(-(hazard + lapse) / WEEKS):
             out.defections += 1
             model.focal_customers -= 1
             self.tenure_weeks = 0.0
@@ -363,6 +366,7 @@ class PeerModel(mesa.Model):  # type: ignore[misc]
             "switching_cost",
             "threshold",
             "satisfaction_bias",
+            "churn_propensity",
             "acquisitions",
             "first_acquired_week",
             "value_score",

@@ -44,7 +44,8 @@ A customer of the firm
     5. **Defection**: the annual hazard ``chain.competitive_pull(sum over rivals of
        room x exp(utility gap)) x chain.defection_per_year(satisfaction, threshold) x
        chain.tenure_hazard_factor(tenure) x (1 + failure_scar_hazard x scar) x
-       exp(-switching_cost) + lapse``; a leaver whose draw falls within the competitive
+       exp(-switching_cost) + lapse``, both parts times the person's churn propensity
+       (``market.churn_dispersion``; 1 by default); a leaver whose draw falls within the competitive
        part picks a rival by a logit choice (Gumbel draws), the others become prospects.
 
 Word of mouth, over the model's small-world contact network

@@ -3,7 +3,8 @@
 The hazard is a function of satisfaction, scaled by the rivals' pull (a logit of their
 offers against the firm's perceived reputation and price), tenure, switching cost,
 referral source and remembered failures; a small lapse rate takes anyone out of the
-category. Those who go to a rival choose one by its utility.
+category. A persistent personal propensity (``market.churn_dispersion``) scales both.
+Those who go to a rival choose one by its utility.
 """
 
 from __future__ import annotations
@@ -50,11 +51,13 @@ def defect(world: World, flows: Flows) -> None:
         * (1.0 + b.failure_scar_hazard * c.failure_scar[focal])
         * world.switching_barrier[focal]
     )
-    lapse = -math.log(1.0 - m.lapse_per_year)
     # Scales the whole hazard exogenously: 1 by default; the SF1 validation knob, and the
-    # dropout level of a fitted customer base (sim fit-customers).
+    # dropout level of a fitted customer base (sim fit-customers). Each customer's own
+    # propensity to leave (market.churn_dispersion; all ones by default) scales both parts.
+    propensity = c.churn_propensity[focal]
     rate *= m.churn_multiplier
-    lapse *= m.churn_multiplier
+    rate *= propensity
+    lapse = -math.log(1.0 - m.lapse_per_year) * m.churn_multiplier * propensity
     u = world.streams["churn"].random(c.n)[focal]
     leaving = u < chain.weekly_rate(rate + lapse)
     defectors = focal[leaving]
