@@ -13,9 +13,10 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from sim.manifest import revision, versions, write_manifest
 from sim.output import current_umask
 from sim.validation.classes import CLASSES, KIND_NAMES
-from sim.validation.core import Check
+from sim.validation.core import ROOT_SEED, Check
 
 HEADER = ("fact", "class", "claim", "literature", "simulated (95% CI)", "result")
 RULE = (
@@ -150,6 +151,20 @@ def write_report(
             save_figures(checks, tmp / "figures")
         (tmp / "report.md").write_text(markdown(checks, mode, seconds, figures), encoding="utf-8")
         (tmp / "table.txt").write_text(text_table(checks, width=1000) + "\n", encoding="utf-8")
+        # What made the report and how to redo it: the committed table in
+        # docs/validation.md is quoted from a folder whose manifest says this.
+        write_manifest(
+            tmp,
+            {
+                "command": f"sim validate{' --quick' if mode == 'quick' else ''} --out {out}",
+                "mode": mode,
+                "root_seed": ROOT_SEED,
+                "seconds": round(seconds, 1),
+                **revision(),
+                "versions": versions(),
+                "verdicts": {c.fact.fact_id: c.verdict for c in checks},
+            },
+        )
         os.replace(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
