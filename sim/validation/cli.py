@@ -7,6 +7,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sim.manifest import revision
 from sim.validation.core import FULL, QUICK, Check, Scale
 from sim.validation.experiments import EXPERIMENTS
 from sim.validation.report import headline, text_table, write_report
@@ -46,11 +47,12 @@ def main(argv: list[str]) -> int:
         f"{scale.n_customers:,} people, {scale.workers} worker(s))",
         flush=True,
     )
+    code = revision()  # the code that runs, before the tree can move on
     t0 = time.perf_counter()
     checks = run_all(scale, args.only)
     seconds = time.perf_counter() - t0
     print(text_table(checks))
-    report = write_report(checks, out, scale.name, seconds, figures=not args.no_figures)
+    report = write_report(checks, out, scale.name, seconds, figures=not args.no_figures, code=code)
     for line in headline(checks):
         print(line)
     print(f"{seconds:.0f} s; report: {report}")

@@ -12,6 +12,7 @@ import shutil
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from sim.manifest import revision, versions, write_manifest
 from sim.output import current_umask
@@ -140,9 +141,18 @@ def save_figures(checks: Sequence[Check], folder: Path) -> None:
 
 
 def write_report(
-    checks: Sequence[Check], out: Path, mode: str, seconds: float, figures: bool = True
+    checks: Sequence[Check],
+    out: Path,
+    mode: str,
+    seconds: float,
+    figures: bool = True,
+    code: dict[str, Any] | None = None,
 ) -> Path:
-    """Write ``report.md`` (and figures) to ``out`` atomically; return the report's path."""
+    """Write ``report.md`` (and figures) to ``out`` atomically; return the report's path.
+
+    ``code`` is the revision the experiments ran on (``sim.manifest.revision()`` taken
+    when they started: the tree may have moved on since); now when not given.
+    """
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     tmp.chmod(0o777 & ~current_umask())  # mkdtemp's folder is private; a report is not
@@ -160,7 +170,7 @@ def write_report(
                 "mode": mode,
                 "root_seed": ROOT_SEED,
                 "seconds": round(seconds, 1),
-                **revision(),
+                **(code if code is not None else revision()),
                 "versions": versions(),
                 "verdicts": {c.fact.fact_id: c.verdict for c in checks},
             },
