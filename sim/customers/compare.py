@@ -76,9 +76,7 @@ def model_calibration_curve(fit: likelihood.Fit, first_week: I64, split_week: in
     """Expected repeat purchase weeks per calendar week under the fitted process."""
     p, log_w = likelihood.nodes(fit.mu, fit.sigma)
     mean_p = float(np.sum(np.exp(log_w) * p))
-    v, log_wv = likelihood.propensities(fit.tau)
-    s1 = likelihood.survival(fit.h, split_week + 1, fit.shape)
-    s = np.exp(log_wv) @ (s1[None, :] ** v[:, None])  # survival averaged over propensities
+    s = likelihood.survival(fit.h, split_week + 1, fit.shape)
     by_age = np.concatenate([[0.0], mean_p * s[:-1]])  # week j >= 1: alive at its start
     curve = np.zeros(split_week + 1)
     for w0, count in zip(*np.unique(first_week, return_counts=True), strict=True):

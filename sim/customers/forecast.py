@@ -10,12 +10,10 @@ satisfaction-linked dropout) runs at its usual load.
 
 After the burn-in each replication overwrites the cohort's state with draws from the
 fitted model's posterior given each customer's calibration history: alive or gone after
-the split week, the purchase chance (a quadrature node), turned into the model's
-habitual ``visit_probability`` by the mapping's visit factor, and the propensity to
-leave (a node z of the standard normal), turned into the model's ``churn_propensity`` at
-the same quantile of its own lognormal, ``exp(c z - c^2/2)`` with c the mapped
-``market.churn_dispersion``. Tenure is the weeks since the first purchase. The model
-then steps through the holdout weeks and every purchase week of the cohort is counted.
+the split week, and the purchase chance (a quadrature node), turned into the model's
+habitual ``visit_probability`` by the mapping's visit factor. Tenure is the weeks since
+the first purchase. The model then steps through the holdout weeks and every purchase
+week of the cohort is counted.
 """
 
 from __future__ import annotations
@@ -28,7 +26,6 @@ from numpy.typing import NDArray
 
 from sim.compose import compose_config
 from sim.config import SimConfig
-from sim.customers.likelihood import Posterior
 from sim.model import ServiceProfitChainModel
 from sim.rng import replication_seeds
 from sim.state import FOCAL, PROSPECT
@@ -73,13 +70,11 @@ def run_cohort(
     alive: B,
     weeks: int,
     seed: int,
-    churn_propensity: F64 | None = None,
 ) -> B:
     """Purchase weeks of each row over ``weeks`` steps: a (weeks, people) boolean table.
 
     Row i starts the first step alive or not (``alive``), with ``tenure`` weeks and the
-    habitual chance ``visit_probability`` and ``churn_propensity`` (None: what the model
-    drew for the row).
+    habitual chance ``visit_probability`` (None: the chance the model drew for the row).
 
     Raises:
         RuntimeError: if anyone gone at the start is the firm's customer again (the world
@@ -96,8 +91,6 @@ def run_cohort(
     c.tenure_weeks[:] = np.where(alive, tenure, 0.0)
     if visit_probability is not None:
         c.visit_probability[:] = visit_probability
-    if churn_propensity is not None:
-        c.churn_propensity[:] = churn_propensity
     c.initial_customer[:] = alive
     for _ in range(weeks):
         model.step()
@@ -117,30 +110,19 @@ class Forecast:
     seeds: list[int]
 
 
-def draw_state(post: Posterior, rng: np.random.Generator) -> tuple[I64, I64, B]:
-    """One draw per customer of (p node, v node, alive) from the posterior of its history.
-
-    Inverse-CDF on each history's flattened, normalised posterior; the histories' CDFs
-    are laid end to end (history g on [g, g + 1]) so one ``searchsorted`` serves all.
-    """
-    groups, _, k, two = post.prob.shape
-    flat = post.prob.reshape(groups, -1)
+def draw_state(prob: F64, rng: np.random.Generator) -> tuple[I64, B]:
+    """One draw per customer of (node, alive) from its posterior ``prob[i, q, alive]``."""
+    flat = prob.reshape(prob.shape[0], -1)
     cum = np.cumsum(flat, axis=1)
-    cum /= cum[:, -1:]
-    cum[:, -1] = 1.0
-    laid = (cum + np.arange(groups)[:, None]).ravel()
-    g = post.of_customer
-    u = rng.random(g.size)
-    pick = np.searchsorted(laid, g + u, side="left") - g * flat.shape[1]
-    pick = np.clip(pick, 0, flat.shape[1] - 1)
-    node_p, rest = np.divmod(pick, k * two)
-    node_v, alive = np.divmod(rest, two)
-    return node_p.astype(np.int64), node_v.astype(np.int64), alive.astype(bool)
+    u = rng.random(prob.shape[0]) * cum[:, -1]
+    pick = np.minimum((cum < u[:, None]).sum(axis=1), flat.shape[1] - 1)
+    return (pick // 2).astype(np.int64), (pick % 2).astype(bool)
 
 
 def forecast(
     cfg: SimConfig,
-    post: Posterior,
+    prob: F64,
+    p_nodes: F64,
     visit_factor: float,
     tenure_at_start: I64,
     weeks: int,
@@ -149,28 +131,17 @@ def forecast(
 ) -> Forecast:
     """Step the cohort through ``weeks`` holdout weeks, ``replications`` times.
 
-    ``post`` is the posterior (history, p node, v node, alive); the nodes' purchase
-    chances are divided by ``visit_factor`` (the model's visit chance per unit of
-    habitual chance) to give the habitual ``visit_probability``; the propensity nodes
-    become ``churn_propensity`` at the same quantile of the model's lognormal.
+    ``prob`` is the posterior (customer, node, alive); ``p_nodes`` the nodes' purchase
+    chances, divided by ``visit_factor`` (the model's visit chance per unit of habitual
+    chance) to give the habitual ``visit_probability``.
     """
     seeds = replication_seeds(seed, replications)
     per_rep = np.zeros((replications, weeks))
-    per_customer = np.zeros(post.of_customer.size)
-    habitual = np.minimum(post.p / visit_factor, 1.0)
-    c = cfg.market.churn_dispersion
-    propensity = np.exp(c * post.z - 0.5 * c**2)
+    per_customer = np.zeros(prob.shape[0])
+    habitual = np.minimum(p_nodes / visit_factor, 1.0)
     for r, s in enumerate(seeds):
-        node_p, node_v, alive = draw_state(post, np.random.default_rng(s))
-        bought = run_cohort(
-            cfg,
-            tenure_at_start.astype(float),
-            habitual[node_p],
-            alive,
-            weeks,
-            s,
-            propensity[node_v],
-        )
+        node, alive = draw_state(prob, np.random.default_rng(s))
+        bought = run_cohort(cfg, tenure_at_start.astype(float), habitual[node], alive, weeks, s)
         per_rep[r] = bought.sum(axis=1)
         per_customer += bought.sum(axis=0)
     return Forecast(

@@ -3,15 +3,11 @@
 After the week of the first purchase (week 0, when no one drops out: in the model a
 customer is won after the week's defection draw), each week j = 1, 2, ... a customer
 who is still alive buys with chance p, and then drops out with chance
-``d(j) = 1 - exp(-h * v * f(j) / 52)``, where f is the model's own tenure factor
+``d(j) = 1 - exp(-h * f(j) / 52)``, where f is the model's own tenure factor
 (``sim.chain.tenure_hazard_factor`` at the default ``behaviour`` boost and scale: new
-customers leave more easily), h the dropout level (per year, at long tenure) and v the
-customer's own propensity to leave. Both vary across customers as in the model
-(``sim.state``): ``p = min(mu * L, 1)`` with L lognormal of mean 1 and log-sd sigma, and
-v lognormal of mean 1 and log-sd tau (``market.churn_dispersion``), independent of p.
-Heterogeneous dropout is what lets a likelihood tell "bought once and left" from "buys
-rarely and stays" (gamma in Pareto/NBD, Schmittlein, Morrison & Colombo 1987; beta in
-BG/NBD, Fader, Hardie & Lee 2005).
+customers leave more easily) and h is one dropout level (per year, at long tenure).
+The purchase chance varies across customers as in the model (``sim.state``):
+``p = min(mu * L, 1)`` with L lognormal of mean 1 and log-sd sigma.
 
 A customer with x repeat weeks, the last t_x weeks after the first purchase, seen for
 n weeks, has likelihood, for a given p,
@@ -19,17 +15,15 @@ n weeks, has likelihood, for a given p,
     p^x (1-p)^(t_x-x) * [ sum_{m=t_x}^{n-1} (S(m-1) - S(m)) (1-p)^(m-t_x)
                           + S(n-1) (1-p)^(n-t_x) ],
 
-S(j) = prod_{k<=j} (1 - d(k)) (for propensity v, S_1(j)^v): the bracket sums over the
-last week m the customer was alive (dropping out at its end) and the case of still being
-alive in week n. p and v are integrated out with a product of Gauss-Hermite rules (48 x
-16 nodes); customers with the same (x, t_x, n) share a likelihood, so it is evaluated
-once per distinct history. Standard errors come from the
+S(j) = prod_{k<=j} (1 - d(k)): the bracket sums over the last week m the customer was
+alive (dropping out at its end) and the case of still being alive in week n. p is
+integrated out with Gauss-Hermite nodes; customers with the same (x, t_x, n) share a
+likelihood, so it is evaluated once per distinct history. Standard errors come from the
 numerical Hessian of the log-likelihood in the log parameters (delta method back).
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
 from dataclasses import dataclass
 
@@ -45,9 +39,7 @@ type F64 = NDArray[np.float64]
 type I64 = NDArray[np.int64]
 
 NODES = 48  # Gauss-Hermite nodes for the lognormal purchase chance
-DROPOUT_NODES = 16  # and for the lognormal propensity to leave
-NAMES = ("mu", "sigma", "h", "tau")
-TAU_MIN = 1e-3  # the fit's floor on tau (its log is the fitted parameter)
+NAMES = ("mu", "sigma", "h")
 
 
 @dataclass(frozen=True)
@@ -79,18 +71,6 @@ def nodes(mu: float, sigma: float) -> tuple[F64, F64]:
     return p, np.log(w / math.sqrt(2 * math.pi))
 
 
-def dropout_z() -> tuple[F64, F64]:
-    """Standard normal nodes of the propensity rule and their log weights."""
-    z, w = np.polynomial.hermite_e.hermegauss(DROPOUT_NODES)
-    return z, np.log(w / math.sqrt(2 * math.pi))
-
-
-def propensities(tau: float) -> tuple[F64, F64]:
-    """Propensities v (lognormal, mean 1, log-sd tau) at the nodes and their log weights."""
-    z, log_w = dropout_z()
-    return np.exp(tau * z - 0.5 * tau**2), log_w
-
-
 @dataclass(frozen=True)
 class Groups:
     """Distinct histories (x, t_x, n), how many customers share each, and who they are."""
@@ -116,44 +96,38 @@ class Groups:
 
 
 def _log_terms(theta: F64, g: Groups, shape: Shape) -> tuple[F64, F64, F64]:
-    """Per group and (p, v) node: log likelihood, log of "alive after week n", log weights.
-
-    The first two are (groups, NODES, DROPOUT_NODES) arrays, the weights (NODES,
-    DROPOUT_NODES).
-    """
-    mu, sigma, h, tau = np.exp(theta)
-    p, log_wp = nodes(float(mu), float(sigma))
-    v, log_wv = propensities(float(tau))
+    """Per group and node: log likelihood, log of "alive after week n", and log weights."""
+    mu, sigma, h = np.exp(theta)
+    p, log_w = nodes(float(mu), float(sigma))
     top = int(g.n.max())
-    log_s1 = np.log(survival(float(h), top, shape))
-    s = np.exp(v[:, None] * log_s1[None, :])  # (v node, week)
-    ds = np.concatenate([np.zeros((v.size, 1)), s[:, :-1] - s[:, 1:]], axis=1)
+    s = survival(float(h), top, shape)
+    ds = np.concatenate([[0.0], s[:-1] - s[1:]])  # dropout at the end of week m
     m = np.arange(top + 1)
     gap = m[None, :] - m[:, None]  # m - t
     with np.errstate(divide="ignore"):
         e = np.where(gap >= 0, (1.0 - p)[:, None, None] ** np.maximum(gap, 0), 0.0)
-    csum = np.cumsum(e[:, None, :, :] * ds[None, :, None, :], axis=3)  # (p, v, t, m)
+    csum = np.cumsum(e * ds[None, None, :], axis=2)
     n, t = g.n, g.t_x
-    last = np.maximum(n - 1, 0)
-    before = np.where(n >= 1, csum[:, :, t, last], 0.0)  # (p, v, group)
-    still = s[:, last][None, :, :] * e[:, t, n][:, None, :]
-    bracket = np.where(n >= 1, before + still, 1.0).transpose(2, 0, 1)
+    before = np.where(n >= 1, csum[:, t, np.maximum(n - 1, 0)], 0.0)
+    still = s[np.maximum(n - 1, 0)] * e[:, t, n]
+    bracket = np.where(n >= 1, before + still, 1.0)
     with np.errstate(divide="ignore"):
         buys = special.xlogy(g.x[:, None], p[None, :]) + special.xlogy(
             (g.t_x - g.x)[:, None], 1.0 - p[None, :]
         )
-        log_l = buys[:, :, None] + np.log(bracket)
+        log_l = buys + np.log(bracket.T)
         log_alive = (
             special.xlogy(g.x[:, None], p[None, :])
             + special.xlogy((g.n - g.x)[:, None], 1.0 - p[None, :])
-        )[:, :, None] + (v[None, :] * log_s1[g.n][:, None])[:, None, :]
-    return log_l, log_alive, log_wp[:, None] + log_wv[None, :]
+            + np.log(s[g.n])[:, None]
+        )
+    return log_l, log_alive, log_w
 
 
 def log_likelihood(theta: F64, g: Groups, shape: Shape) -> float:
     """Sum over customers of the log-likelihood at log parameters ``theta``."""
     log_l, _, log_w = _log_terms(theta, g, shape)
-    per_group = special.logsumexp(log_l + log_w[None, :, :], axis=(1, 2))
+    per_group = special.logsumexp(log_l + log_w[None, :], axis=1)
     return float(np.sum(g.count * per_group))
 
 
@@ -164,7 +138,6 @@ class Fit:
     mu: float
     sigma: float
     h: float
-    tau: float
     se: dict[str, float]
     log_cov: F64
     log_likelihood: float
@@ -174,7 +147,7 @@ class Fit:
     @property
     def theta(self) -> F64:
         """The log parameters."""
-        return np.log([self.mu, self.sigma, self.h, self.tau])
+        return np.log([self.mu, self.sigma, self.h])
 
 
 def _hessian(f: object, theta: F64, step: float = 1e-3) -> F64:
@@ -192,18 +165,8 @@ def _hessian(f: object, theta: F64, step: float = 1e-3) -> F64:
     return hess
 
 
-def fit(
-    x: I64,
-    t_x: I64,
-    n: I64,
-    shape: Shape | None = None,
-    start: F64 | None = None,
-    standard_errors: bool = True,
-) -> Fit:
-    """Fit (mu, sigma, h, tau) to the histories by maximum likelihood.
-
-    ``start`` (log parameters) warm-starts the search; ``standard_errors=False`` skips
-    the Hessian (the mapping's probes use only the estimates: it saves 40 evaluations).
+def fit(x: I64, t_x: I64, n: I64, shape: Shape | None = None) -> Fit:
+    """Fit (mu, sigma, h) to the histories by maximum likelihood.
 
     Raises:
         ConfigError: no customers, impossible histories, or an optimiser that fails.
@@ -217,23 +180,17 @@ def fit(
 
     weeks = np.maximum(n, 1)
     rate = float(np.clip(np.mean(x / weeks), 1e-3, 0.9))
-    if start is None:
-        start = np.log([rate, 0.8, 1.0, 0.5])
-    bounds = [
-        (math.log(1e-5), math.log(7.0)),
-        (math.log(1e-3), math.log(3.0)),
-        (-9.0, 6.0),
-        (math.log(TAU_MIN), math.log(3.0)),
-    ]
+    start = np.log([rate, 0.8, 1.0])
+    bounds = [(math.log(1e-5), math.log(7.0)), (math.log(1e-3), math.log(3.0)), (-9.0, 6.0)]
     result = optimize.minimize(objective, start, method="L-BFGS-B", bounds=bounds)
     if not np.isfinite(result.fun):
         raise ConfigError(f"the customer fit did not converge: {result.message}")
     theta = np.asarray(result.x, dtype=float)
-    cov = np.full((len(NAMES), len(NAMES)), np.nan)
-    if standard_errors:
-        hess = _hessian(lambda th: -log_likelihood(th, g, shape), theta)
-        with contextlib.suppress(np.linalg.LinAlgError):
-            cov = np.linalg.inv(hess)
+    hess = _hessian(lambda th: -log_likelihood(th, g, shape), theta)
+    try:
+        cov = np.linalg.inv(hess)
+    except np.linalg.LinAlgError:
+        cov = np.full((3, 3), np.nan)
     values = np.exp(theta)
     se = {
         name: float(values[i] * math.sqrt(cov[i, i])) if cov[i, i] >= 0 else math.nan
@@ -243,7 +200,6 @@ def fit(
         mu=float(values[0]),
         sigma=float(values[1]),
         h=float(values[2]),
-        tau=float(values[3]),
         se=se,
         log_cov=cov,
         log_likelihood=-float(result.fun) * total,
@@ -254,23 +210,14 @@ def fit(
 
 @dataclass(frozen=True)
 class Posterior:
-    """Each history's posterior over the purchase chance, propensity and alive/dead.
+    """Each customer's posterior over the nodes' purchase chance and alive/dead at the split.
 
-    ``prob[g, q, k, 1]`` is P(p = p_q, v = v_k, alive after the split week | history g);
-    ``prob[g, q, k, 0]`` the same with the customer gone. Kept per distinct history
-    (customers x nodes would not fit in memory); ``of_customer`` is each customer's
-    history. ``z`` are the standard normal nodes of the propensity (its quantiles).
+    ``prob[i, q, 1]`` is P(p = p_q, alive after the split week | history of customer i);
+    ``prob[i, q, 0]`` the same with the customer gone.
     """
 
     p: F64
-    z: F64
     prob: F64
-    of_customer: I64
-
-    def alive_visits(self) -> F64:
-        """Each customer's expected purchase chance counting only the alive (0 if gone)."""
-        per_group: F64 = (self.prob[..., 1].sum(axis=2) * self.p[None, :]).sum(axis=1)
-        return per_group[self.of_customer]
 
 
 def posterior(f: Fit, x: I64, t_x: I64, n: I64) -> Posterior:
@@ -278,20 +225,19 @@ def posterior(f: Fit, x: I64, t_x: I64, n: I64) -> Posterior:
     g = Groups.of(x, t_x, n)
     log_l, log_alive, log_w = _log_terms(f.theta, g, f.shape)
     p, _ = nodes(f.mu, f.sigma)
-    z, _ = dropout_z()
     log_alive = np.minimum(log_alive, log_l)
     finite = np.isfinite(log_l)
     with np.errstate(divide="ignore", invalid="ignore"):
         gone = np.log1p(-np.exp(np.where(finite, log_alive - log_l, 0.0)))
     log_dead = np.where(finite, log_l + gone, -np.inf)
-    joint = np.stack([log_dead, log_alive], axis=3) + log_w[None, :, :, None]
-    joint -= special.logsumexp(joint, axis=(1, 2, 3), keepdims=True)
-    return Posterior(p=p, z=z, prob=np.exp(joint), of_customer=g.of_customer)
+    joint = np.stack([log_dead, log_alive], axis=2) + log_w[None, :, None]
+    joint -= special.logsumexp(joint, axis=(1, 2), keepdims=True)
+    return Posterior(p=p, prob=np.exp(joint)[g.of_customer])
 
 
 def p_alive(post: Posterior) -> F64:
     """P(alive after the split week) of each customer."""
-    alive: F64 = post.prob[..., 1].sum(axis=(1, 2))[post.of_customer]
+    alive: F64 = post.prob[:, :, 1].sum(axis=1)
     return alive
 
 

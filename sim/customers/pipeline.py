@@ -79,13 +79,14 @@ def analyse(source: str, split: str, seed: int, replications: int) -> Outcome:
     mapped = mapping.map_fit(fit, spend, hist.n, seed)
     post = likelihood.posterior(fit, hist.x, hist.t_x, hist.n)
     alive = likelihood.p_alive(post)
-    expected_visits = float(post.alive_visits().sum()) / mapped.visit_factor
+    expected_visits = float((post.prob[:, :, 1] * post.p[None, :]).sum()) / mapped.visit_factor
     world = forecast.closed_world(
         mapped.market, hist.rows.size, float(alive.mean()), expected_visits
     )
     model = forecast.forecast(
         world,
-        post,
+        post.prob,
+        post.p,
         mapped.visit_factor,
         hist.n + 1,
         log.holdout_weeks,
@@ -135,7 +136,6 @@ def summary(o: Outcome) -> dict[str, Any]:
             "mu": f.mu,
             "sigma": f.sigma,
             "h_per_year": f.h,
-            "tau": f.tau,
             "se": f.se,
             "log_likelihood": f.log_likelihood,
             "tenure_shape": {"boost": f.shape.boost, "scale_weeks": f.shape.scale_weeks},

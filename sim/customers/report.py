@@ -67,8 +67,7 @@ def option_text(o: Outcome, name: str) -> str:
         f"# ({o.log.calibration_weeks} weeks, {o.hist.rows.size:,} customers): weekly purchase "
         f"chance mu={f.mu:.4g} (SE {f.se['mu']:.2g}),",
         f"# log-sd sigma={f.sigma:.4g} (SE {f.se['sigma']:.2g}), dropout h={f.h:.4g}/year "
-        f"(SE {f.se['h']:.2g}), its log-sd tau={f.tau:.4g} (SE {f.se['tau']:.2g}); "
-        "see docs/customers.md.",
+        f"(SE {f.se['h']:.2g}); see docs/customers.md.",
         "market:",
     ]
     lines += [f"  {k}: {v:.6g}" for k, v in o.mapped.market.items()]
@@ -122,7 +121,6 @@ def markdown(o: Outcome, data: dict[str, Any], name: str, command: str) -> str:
         f"| weekly purchase chance mu | {f.mu:.4f} | {f.se['mu']:.4f} |",
         f"| its log-sd sigma | {f.sigma:.3f} | {f.se['sigma']:.3f} |",
         f"| dropout level h (per year) | {f.h:.3f} | {f.se['h']:.3f} |",
-        f"| its log-sd tau (propensity to leave) | {f.tau:.3f} | {f.se['tau']:.3f} |",
     ]
     mapped = ["| setting | value | SE |", "|---|---:|---:|"] + [
         f"| market.{k} | {v:.4g} | {o.mapped.se[k]:.2g} |" for k, v in o.mapped.market.items()
