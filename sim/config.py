@@ -226,7 +226,7 @@ class MarketConfig:
     churn_multiplier: float = param(
         1.0,
         0,
-        100,
+        10,
         unit="multiplier",
         source="SF1; sim fit-customers",
         doc="exogenous factor on every focal customer's defection hazard; 1 in the default "
@@ -234,9 +234,7 @@ class MarketConfig:
         "a fitted customer base (customer_base=<name>, sim fit-customers) uses it to carry "
         "the dropout level of a real firm's customers (a transaction log identifies the "
         "level of dropout, not its cause, so the whole hazard is scaled and the model's "
-        "split between satisfaction-linked defection and lapse is kept; with heterogeneous "
-        "dropout, churn_dispersion, the mean hazard of a base can be many times the default "
-        "world's while its typical customer's is close to it, hence the range up to 100)",
+        "split between satisfaction-linked defection and lapse is kept)",
     )
     # Customers differ persistently in their propensity to leave the category (life
     # events, needs, tastes), beyond what satisfaction explains: the heterogeneous
@@ -248,7 +246,7 @@ class MarketConfig:
         0,
         3,
         unit="log-sd",
-        source="Schmittlein, Morrison & Colombo 1987; Fader, Hardie & Lee 2005; sim fit-customers",
+        source="Schmittlein, Morrison & Colombo 1987; Fader, Hardie & Lee 2005",
         doc="log-sd of a per-customer, mean-one lognormal factor on the whole defection "
         "hazard (satisfaction-linked part and lapse), drawn once per person; the survivors "
         "of a cohort are increasingly the loyal ones. 0: everyone alike (the default world)",

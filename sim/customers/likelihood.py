@@ -124,11 +124,36 @@ def _log_terms(theta: F64, g: Groups, shape: Shape) -> tuple[F64, F64, F64]:
     return log_l, log_alive, log_w
 
 
+def group_log_likelihood(theta: F64, g: Groups, shape: Shape) -> F64:
+    """The log-likelihood of one customer of each distinct history, at ``theta``."""
+    log_l, _, log_w = _log_terms(theta, g, shape)
+    result: F64 = special.logsumexp(log_l + log_w[None, :], axis=1)
+    return result
+
+
 def log_likelihood(theta: F64, g: Groups, shape: Shape) -> float:
     """Sum over customers of the log-likelihood at log parameters ``theta``."""
-    log_l, _, log_w = _log_terms(theta, g, shape)
-    per_group = special.logsumexp(log_l + log_w[None, :], axis=1)
-    return float(np.sum(g.count * per_group))
+    return float(np.sum(g.count * group_log_likelihood(theta, g, shape)))
+
+
+def outer_product_information(
+    theta: F64, g: Groups, shape: Shape, step: float = 1e-4
+) -> F64:
+    """The information matrix as the outer product of each customer's score (BHHH).
+
+    Only first derivatives: the quadrature's purchase chance is capped at 1, which puts
+    small kinks in the likelihood that make a numerical Hessian's second differences
+    erratic (it came out indefinite for some simulated logs); the scores are stable.
+    """
+    k = theta.size
+    scores = np.empty((g.count.size, k))
+    for i in range(k):
+        e = np.eye(k)[i] * step
+        up = group_log_likelihood(theta + e, g, shape)
+        down = group_log_likelihood(theta - e, g, shape)
+        scores[:, i] = (up - down) / (2 * step)
+    result: F64 = scores.T @ (g.count[:, None] * scores)
+    return result
 
 
 @dataclass(frozen=True)
@@ -186,9 +211,9 @@ def fit(x: I64, t_x: I64, n: I64, shape: Shape | None = None) -> Fit:
     if not np.isfinite(result.fun):
         raise ConfigError(f"the customer fit did not converge: {result.message}")
     theta = np.asarray(result.x, dtype=float)
-    hess = _hessian(lambda th: -log_likelihood(th, g, shape), theta)
+    information = outer_product_information(theta, g, shape)
     try:
-        cov = np.linalg.inv(hess)
+        cov = np.linalg.inv(information)
     except np.linalg.LinAlgError:
         cov = np.full((3, 3), np.nan)
     values = np.exp(theta)
