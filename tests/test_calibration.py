@@ -201,6 +201,21 @@ def test_quick_calibration_recovers_the_known_parameters(recovery):
         assert abs(target["z"]) <= z, target
 
 
+def test_a_resumed_calibration_keeps_its_declaration_and_redoes_nothing(recovery):
+    before = json.loads((recovery / "fit.json").read_text(encoding="utf-8"))
+    runs = sorted(p.stat().st_mtime for p in recovery.glob("*/runs/*/p*/s*/summary.json"))
+    assert main(["--resume", str(recovery), "--jobs", "2"]) == 0
+    after = json.loads((recovery / "fit.json").read_text(encoding="utf-8"))
+    assert after["declaration"] == "quick"
+    assert after["fitted"] == before["fitted"]
+    assert sorted(p.stat().st_mtime for p in recovery.glob("*/runs/*/p*/s*/summary.json")) == runs
+
+
+def test_resume_refuses_a_folder_that_is_not_a_calibration(tmp_path, capsys):
+    assert main(["--resume", str(tmp_path)]) == 2
+    assert "not a calibration folder" in capsys.readouterr().err
+
+
 def test_quick_calibration_leaves_a_report_a_fitted_option_and_every_run(recovery):
     names = {p.name for p in recovery.iterdir()}
     assert {"report.md", "fit.json", "runs.csv", "profiles.csv", "fitted.yaml"} <= names

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from sim.calibration.calibrate import calibrate, hydra_sweep
-from sim.calibration.declaration import read_declaration
+from sim.calibration.declaration import declaration_path, read_declaration
 from sim.calibration.report import fitted_yaml, write_report
 from sim.config import ConfigError
 from sim.configstore import CONFIG_DIR
@@ -24,6 +24,7 @@ from sim.manifest import git_revision
 from sim.output import timestamp, unique_path, write_text_atomically
 
 FITTED = Path(CONFIG_DIR) / "calibration" / "fitted.yaml"
+DECLARATION_COPY = "declaration.yaml"  # the declaration a folder was started with
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,14 +64,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.quick and args.declaration not in (None, "quick"):
             raise ConfigError("--quick is the 'quick' declaration; drop --declaration")
-        declaration = read_declaration("quick" if args.quick else args.declaration or "default")
         if args.resume is not None:
-            if not (args.resume / "design").exists():
+            # The folder keeps the declaration it was started with: a resumed calibration
+            # must run the same design, whatever the files in configs/ say now.
+            if args.quick or args.declaration is not None:
+                raise ConfigError("--resume takes the declaration from the folder; drop it")
+            kept = args.resume / DECLARATION_COPY
+            if not kept.is_file():
                 raise ConfigError(f"--resume {args.resume}: not a calibration folder")
+            declaration = read_declaration(str(kept))
             folder = args.resume
         else:
+            source = declaration_path("quick" if args.quick else args.declaration or "default")
+            declaration = read_declaration(str(source))
             name = f"{timestamp()}_{declaration.name}"
             folder = unique_path(args.results_dir / "calibration" / name)
+            folder.mkdir(parents=True)
+            text = source.read_text(encoding="utf-8")
+            write_text_atomically(folder / DECLARATION_COPY, f"name: {source.stem}\n{text}")
         sweep = hydra_sweep(
             declaration.overrides,
             args.launcher,

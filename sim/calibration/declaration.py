@@ -219,7 +219,7 @@ def read_declaration(name_or_path: str) -> Declaration:
             f"surrogate of {len(parameters)} parameters has {n_terms} terms)"
         )
     return Declaration(
-        name=path.stem,
+        name=str(data.get("name", path.stem)),
         overrides=tuple(str(o) for o in world.get("overrides") or ()),
         points=points,
         seeds=_int(design, "seeds", f"{where}: design", 1),
