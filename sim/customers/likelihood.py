@@ -136,9 +136,7 @@ def log_likelihood(theta: F64, g: Groups, shape: Shape) -> float:
     return float(np.sum(g.count * group_log_likelihood(theta, g, shape)))
 
 
-def outer_product_information(
-    theta: F64, g: Groups, shape: Shape, step: float = 1e-4
-) -> F64:
+def outer_product_information(theta: F64, g: Groups, shape: Shape, step: float = 1e-4) -> F64:
     """The information matrix as the outer product of each customer's score (BHHH).
 
     Only first derivatives: the quadrature's purchase chance is capped at 1, which puts

@@ -26,7 +26,7 @@ import pandas as pd
 from sim.config import SimConfig, validate
 from sim.experiments.analysis import t_interval
 from sim.markdown import markdown_table
-from sim.research.api import with_values
+from sim.research.values import with_values
 from sim.results import RunResult
 from sim.rng import replication_seeds
 from sim.runner import run_once

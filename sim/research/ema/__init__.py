@@ -25,7 +25,6 @@ One module per concern: ``workbench`` (the simulator as an EMA model), ``discove
 
 from __future__ import annotations
 
-from sim.research.api import with_values
 from sim.research.ema.command import main, parse_settings
 from sim.research.ema.discovery import PrimResult, discover, pairs
 from sim.research.ema.run import reanalyse, run
@@ -39,6 +38,7 @@ from sim.research.ema.workbench import (
     policy_sample,
     yearly,
 )
+from sim.research.values import with_values
 
 __all__ = [
     "SCALARS",

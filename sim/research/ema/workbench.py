@@ -18,7 +18,6 @@ import numpy as np
 import pandas as pd
 
 from sim.config import ConfigError, SimConfig
-from sim.research.api import with_values
 from sim.research.levers import (
     Lever,
     identifier,
@@ -28,6 +27,7 @@ from sim.research.levers import (
     values_of,
 )
 from sim.research.uncertainties import Uncertainty, load_uncertainties
+from sim.research.values import with_values
 from sim.rng import stream_key
 from sim.units import WEEKS_PER_YEAR
 
