@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 from sim.launch import run_design
+from sim.research import api
 
 WORLD = [
     "market.n_customers=200",
@@ -138,3 +141,43 @@ def test_the_api_page_runs_as_documented():
     )
     assert result.failed == 0
     assert result.attempted > 30
+
+
+TINY_WORLD = [
+    "market.n_customers=500",
+    "workforce.n_employees=5",
+    "run.weeks=52",
+    "run.burn_in_weeks=13",
+]
+
+
+def test_api_sensitivity_returns_the_indices_of_every_parameter(tmp_path):
+    ranges = {"behaviour.loss_weight": (1.5, 2.5), "workforce.quit_per_year": (0.1, 0.3)}
+    indices = api.sensitivity(
+        tmp_path / "morris",
+        ranges,
+        kpis=("npv_profit",),
+        method="morris",
+        samples=4,
+        replications=1,
+        world=TINY_WORLD,
+        jobs=1,
+    )
+    assert set(indices["parameter"]) == set(ranges)
+    assert {"mu_star", "sigma"} <= set(indices.columns)
+    assert (tmp_path / "morris" / "runs.parquet").is_file()
+
+
+def test_api_loops_returns_the_attribution_and_where_the_runs_are(tmp_path):
+    table = api.loops(
+        "layoff_spiral",
+        links=["overtime_fatigue"],
+        smoke=True,
+        replications=2,
+        results_dir=tmp_path,
+        jobs=1,
+        world=["market.n_customers=500", "workforce.n_employees=5"],
+    )
+    assert set(table["link"]) == {"overtime_fatigue"}
+    assert {"policy", "full_diff"} <= set(table.columns)
+    assert (Path(table.attrs["folder"]) / "report.md").is_file()
