@@ -186,7 +186,9 @@ def test_quick_calibration_recovers_the_known_parameters(recovery):
 
     One claim over every parameter and target at once, so each comparison gets a
     Bonferroni-corrected interval (family-wise 95%): six separate 95% checks would
-    all pass only about three times in four even when the method is right.
+    all pass only about three times in four even when the method is right. Measured
+    with the declaration's root seed 7 and with root seeds 1-4: all five pass, the
+    largest parameter |z| 0.93 and target |z| 1.85 (limit 2.64).
     """
     fit = json.loads((recovery / "fit.json").read_text(encoding="utf-8"))
     truth = fit["truth"]
