@@ -114,18 +114,29 @@ def as_overrides(values: dict[str, Any]) -> list[str]:
     return out
 
 
+def finished_runs(folder: Path) -> list[tuple[str, int, int, Path]]:
+    """(policy, point, seed, run folder) of every finished run of a design sweep, in order.
+
+    A run is finished once its ``summary.json`` is written (the folder appears whole).
+    """
+    out = []
+    for path in sorted(folder.glob("runs/*/p*/s*/summary.json")):
+        run = path.parent
+        out.append((run.parent.parent.name, int(run.parent.name[1:]), int(run.name[1:]), run))
+    return out
+
+
 def read_runs(folder: Path) -> pd.DataFrame:
     """One row per finished run: policy, point, seed, the design values and the summary."""
     design = pd.read_csv(folder / DESIGN)
     rows = []
-    for path in sorted(folder.glob("runs/*/p*/s*/summary.json")):
-        summary = json.loads(path.read_text(encoding="utf-8"))
-        seed_dir, point_dir, policy_dir = path.parent, path.parent.parent, path.parent.parent.parent
+    for policy, point, seed, run in finished_runs(folder):
+        summary = json.loads((run / "summary.json").read_text(encoding="utf-8"))
         rows.append(
             {
-                "policy": policy_dir.name,
-                "point": int(point_dir.name[1:]),
-                "seed": int(seed_dir.name[1:]),
+                "policy": policy,
+                "point": point,
+                "seed": seed,
                 **{k: v for k, v in summary.items() if isinstance(v, int | float | str)},
             }
         )

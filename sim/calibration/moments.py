@@ -18,6 +18,7 @@ import yaml
 
 from sim import chain
 from sim.config import ConfigError
+from sim.design import finished_runs
 from sim.output import read_run
 
 
@@ -137,16 +138,10 @@ def measure(tables: RunTables, names: list[str]) -> dict[str, float]:
 
 def measure_runs(folder: Path, names: list[str]) -> pd.DataFrame:
     """One row per finished run of a design sweep: point, seed and the statistics."""
-    rows = []
-    for path in sorted(folder.glob("runs/*/p*/s*/summary.json")):
-        run = path.parent
-        rows.append(
-            {
-                "point": int(run.parent.name[1:]),
-                "seed": int(run.name[1:]),
-                **measure(read_tables(run), names),
-            }
-        )
+    rows = [
+        {"point": point, "seed": seed, **measure(read_tables(run), names)}
+        for _, point, seed, run in finished_runs(folder)
+    ]
     if not rows:
         raise ConfigError(f"{folder}: no finished runs to measure")
     return pd.DataFrame(rows).sort_values(["point", "seed"]).reset_index(drop=True)

@@ -19,7 +19,7 @@ S(j) = prod_{k<=j} (1 - d(k)): the bracket sums over the last week m the custome
 alive (dropping out at its end) and the case of still being alive in week n. p is
 integrated out with Gauss-Hermite nodes; customers with the same (x, t_x, n) share a
 likelihood, so it is evaluated once per distinct history. Standard errors come from the
-numerical Hessian of the log-likelihood in the log parameters (delta method back).
+outer product of the customers' scores in the log parameters (delta method back).
 """
 
 from __future__ import annotations
@@ -171,21 +171,6 @@ class Fit:
     def theta(self) -> F64:
         """The log parameters."""
         return np.log([self.mu, self.sigma, self.h])
-
-
-def _hessian(f: object, theta: F64, step: float = 1e-3) -> F64:
-    """Central-difference Hessian of ``f`` at ``theta``."""
-    assert callable(f)
-    k = theta.size
-    hess = np.zeros((k, k))
-    for i in range(k):
-        for j in range(i, k):
-            ei, ej = np.eye(k)[i] * step, np.eye(k)[j] * step
-            value = (
-                f(theta + ei + ej) - f(theta + ei - ej) - f(theta - ei + ej) + f(theta - ei - ej)
-            ) / (4 * step * step)
-            hess[i, j] = hess[j, i] = value
-    return hess
 
 
 def fit(x: I64, t_x: I64, n: I64, shape: Shape | None = None) -> Fit:

@@ -82,22 +82,20 @@ def _figures(o: Outcome, folder: Path) -> None:
         "model": {"color": "tab:red", "label": "model (its weekly step)"},
         "bgnbd": {"color": "tab:blue", "linestyle": "--", "label": "BG/NBD"},
     }
-    fig = Figure(figsize=(8, 4.2), layout="constrained")
-    ax = fig.add_subplot()
-    for column, style in styles.items():
-        ax.plot(series["week"], np.cumsum(series[column]), **style)
-    ax.axvline(split, color="0.5", linestyle=":", label="split")
-    ax.set(xlabel="week", ylabel="cumulative repeat purchase weeks", title="Tracking")
-    ax.legend()
-    fig.savefig(folder / "cumulative.png", dpi=110)
-    fig = Figure(figsize=(8, 4.2), layout="constrained")
-    ax = fig.add_subplot()
-    for column, style in styles.items():
-        ax.plot(series["week"], series[column], **style)
-    ax.axvline(split, color="0.5", linestyle=":", label="split")
-    ax.set(xlabel="week", ylabel="repeat purchase weeks", title="Weekly repeat purchases")
-    ax.legend()
-    fig.savefig(folder / "weekly.png", dpi=110)
+    # The same tracking plot, of cumulative and of weekly repeat purchase weeks.
+    panels = (
+        (np.cumsum, "cumulative repeat purchase weeks", "Tracking", "cumulative.png"),
+        (np.asarray, "repeat purchase weeks", "Weekly repeat purchases", "weekly.png"),
+    )
+    for shown, ylabel, title, name in panels:
+        fig = Figure(figsize=(8, 4.2), layout="constrained")
+        ax = fig.add_subplot()
+        for column, style in styles.items():
+            ax.plot(series["week"], shown(series[column]), **style)
+        ax.axvline(split, color="0.5", linestyle=":", label="split")
+        ax.set(xlabel="week", ylabel=ylabel, title=title)
+        ax.legend()
+        fig.savefig(folder / name, dpi=110)
     fig = Figure(figsize=(7, 4.2), layout="constrained")
     ax = fig.add_subplot()
     table = o.conditional
