@@ -251,6 +251,21 @@ class MarketConfig:
         "hazard (satisfaction-linked part and lapse), drawn once per person; the survivors "
         "of a cohort are increasingly the loyal ones. 0: everyone alike (the default world)",
     )
+    # When do customers decide to leave? In the buy-till-you-die models that forecast real
+    # purchase logs best (BG/NBD, Fader, Hardie & Lee 2005) a customer can drop out only
+    # right after a transaction: the decision follows an experience. Then frequent buyers
+    # leave sooner in calendar time and rare buyers linger, which a hazard running every
+    # week cannot produce (docs/customers.md measures the difference on CDNOW).
+    dropout_at_visits: bool = param(
+        False,
+        unit="flag",
+        source="Fader, Hardie & Lee 2005 (BG/NBD); sim fit-customers",
+        doc="customers face the defection hazard (satisfaction-linked part and lapse) only "
+        "in weeks they visit, scaled by 1/visits_per_week so a customer who visits that "
+        "often faces the same hazard per week (the yearly rate stays of the same order); "
+        "frequent visitors then leave sooner, rare ones later; off (the default world): "
+        "every week",
+    )
 
 
 @dataclass

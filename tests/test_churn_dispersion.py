@@ -22,7 +22,7 @@ SEED = 11
 def _cohort(dispersion: float, weeks: int) -> tuple[np.ndarray, list[float], list[float]]:
     """A closed cohort, everyone a new customer: propensities, survivors and their mean."""
     cfg = forecast.closed_world(
-        {**SETTINGS, "churn_dispersion": dispersion}, PEOPLE, 1.0, PEOPLE * 0.3
+        {**SETTINGS, "churn_dispersion": dispersion}, PEOPLE, 1.0, PEOPLE * 0.3, {}
     )
     model = ServiceProfitChainModel(cfg, rng=SEED)
     c = model.customers

@@ -14,23 +14,21 @@ from sim.configstore import CONFIG_DIR
 from sim.customers import command, likelihood
 from sim.errors import UserError
 
-RATES = {"mu": 0.15, "sigma": 0.6, "h": 1.0}
+RATES = {"mu": 0.15, "sigma": 0.6, "h": 0.1, "tau": 0.6}
 
 
 def _process_log(seed: int, people: int = 20_000) -> tuple[np.ndarray, ...]:
     """Weekly histories of the fitted process itself with known rates (seeded).
 
-    Each week an alive customer buys with chance p, then drops out with the week's
-    hazard (the model's tenure shape), as the likelihood assumes; customers are seen for
-    27 to 39 weeks after their first purchase, as CDNOW's cohort is.
+    Each week an alive customer buys with chance p and, after a purchase, drops out with
+    chance 1 - exp(-h F), as the likelihood assumes; customers are seen for 27 to 39
+    weeks after their first purchase, as CDNOW's cohort is.
     """
     rng = np.random.default_rng(seed)
-    shape = likelihood.Shape.default()
-    sigma = RATES["sigma"]
+    sigma, tau = RATES["sigma"], RATES["tau"]
     p = np.minimum(RATES["mu"] * rng.lognormal(-0.5 * sigma**2, sigma, people), 1.0)
+    drop = -np.expm1(-RATES["h"] * rng.lognormal(-0.5 * tau**2, tau, people))
     n = rng.integers(27, 40, people)
-    s = likelihood.survival(RATES["h"], int(n.max()), shape)
-    drop = 1.0 - s[1:] / s[:-1]
     alive = np.ones(people, dtype=bool)
     x = np.zeros(people, dtype=np.int64)
     t_x = np.zeros(people, dtype=np.int64)
@@ -39,46 +37,46 @@ def _process_log(seed: int, people: int = 20_000) -> tuple[np.ndarray, ...]:
         bought = seen & (rng.random(people) < p)
         x += bought
         t_x[bought] = week
-        alive &= rng.random(people) >= drop[week - 1]
+        alive &= ~(bought & (rng.random(people) < drop))
     return x, t_x, n.astype(np.int64)
 
 
 def test_fit_recovers_the_known_rates_of_simulated_logs():
     """The fit's 95% intervals cover the known rates about as often as they should.
 
-    Eight logs of 10,000 customers with known purchase and dropout rates: 24 interval
+    Four logs of 10,000 customers with known purchase and dropout rates: 16 interval
     checks, each covering with probability 0.95 if the standard errors are right, so at
-    least 20 cover (a binomial(24, 0.95) falls below that with probability under 1%);
-    no estimate is 4 SE out, and the intervals are narrow enough to mean something.
-    Measured over seeds 1-20 with 20,000 customers: 56 of 60 covered (0.93); the misses
-    were sigma at 2.5-3.1 SE three times and mu at 2.3 SE once (sigma's SE runs somewhat
-    small).
+    least 13 cover (a binomial(16, 0.95) falls below that with probability 0.7%); no
+    estimate is 4 SE out, and the intervals are narrow enough to mean something.
+    Measured over seeds 1-8: 30 of 32 covered; the misses were mu at 2.9 SE and h at
+    2.4 SE. Each fit takes about 20 s, hence four logs.
     """
     covered, checks = 0, 0
-    for seed in range(1, 9):
+    for seed in range(1, 5):
         fit = likelihood.fit(*_process_log(seed, people=10_000))
         for name, truth in RATES.items():
             estimate, se = getattr(fit, name), fit.se[name]
             assert math.isfinite(se)
-            assert 0 < se < 0.1 * truth
+            assert 0 < se < 0.25 * truth
             assert abs(estimate - truth) <= 4 * se, (seed, name, estimate, se, truth)
             covered += abs(estimate - truth) <= 1.96 * se
             checks += 1
-    assert covered >= 20, f"{covered} of {checks} intervals cover the truth"
+    assert covered >= 13, f"{covered} of {checks} intervals cover the truth"
 
 
 def test_likelihood_of_a_known_history_by_hand():
-    """One customer, p fixed by sigma -> 0: the formula of the module docstring."""
-    shape = likelihood.Shape(0.0, 52.0)
-    mu, h = 0.3, 5.2
-    theta = np.log([mu, 1e-6, h])
-    g = likelihood.Groups.of(np.array([1]), np.array([2]), np.array([3]))
-    d = 1 - math.exp(-h / 52)
-    s = [(1 - d) ** j for j in range(4)]
-    # x=1 at week 2 (no purchase in week 1), nothing in week 3.
-    bracket = (s[1] - s[2]) + s[2] * (1 - mu)
-    expected = math.log(mu * (1 - mu) * bracket)
-    assert likelihood.log_likelihood(theta, g, shape) == pytest.approx(expected, rel=1e-6)
+    """One customer, p and d fixed by sigma, tau -> 0: the formula of the module docstring."""
+    mu, h = 0.3, 0.2
+    theta = np.log([mu, 1e-6, h, 1e-6])
+    d = 1 - math.exp(-h)
+    # x=2 repeat weeks, the last at week 4, seen for 6 weeks: two purchases, two misses
+    # before the last; then left after it, or stayed and missed two weeks.
+    g = likelihood.Groups.of(np.array([2]), np.array([4]), np.array([6]))
+    expected = math.log(mu**2 * (1 - mu) ** 2 * (1 - d) * (d + (1 - d) * (1 - mu) ** 2))
+    assert likelihood.log_likelihood(theta, g) == pytest.approx(expected, rel=1e-6)
+    # No repeat purchase: alive for sure (dropout follows a purchase), missed 6 weeks.
+    g0 = likelihood.Groups.of(np.array([0]), np.array([0]), np.array([6]))
+    assert likelihood.log_likelihood(theta, g0) == pytest.approx(6 * math.log(1 - mu))
 
 
 OPTION = "test_fit_customers_sample"
@@ -119,8 +117,8 @@ def test_cdnow_sample_end_to_end(sample_run):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="goal not met: the model's customer world (one dropout hazard for everyone, "
-    "by tenure) forecasts CDNOW's holdout about 3x worse than BG/NBD (docs/customers.md)",
+    reason="goal not met on this split: with dropout after purchases the model's error is "
+    "1.7x BG/NBD's on the full file and about 2x on this sample (docs/customers.md)",
 )
 def test_model_within_one_and_a_half_times_bgnbd_on_the_sample(sample_run):
     _, data = sample_run

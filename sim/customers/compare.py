@@ -74,10 +74,7 @@ def bgnbd(
 
 def model_calibration_curve(fit: likelihood.Fit, first_week: I64, split_week: int) -> F64:
     """Expected repeat purchase weeks per calendar week under the fitted process."""
-    p, log_w = likelihood.nodes(fit.mu, fit.sigma)
-    mean_p = float(np.sum(np.exp(log_w) * p))
-    s = likelihood.survival(fit.h, split_week + 1, fit.shape)
-    by_age = np.concatenate([[0.0], mean_p * s[:-1]])  # week j >= 1: alive at its start
+    by_age = likelihood.expected_by_age(fit, split_week + 1)
     curve = np.zeros(split_week + 1)
     for w0, count in zip(*np.unique(first_week, return_counts=True), strict=True):
         curve[w0:] += count * by_age[: split_week + 1 - w0]

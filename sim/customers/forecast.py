@@ -10,15 +10,16 @@ satisfaction-linked dropout) runs at its usual load.
 
 After the burn-in each replication overwrites the cohort's state with draws from the
 fitted model's posterior given each customer's calibration history: alive or gone after
-the split week, and the purchase chance (a quadrature node), turned into the model's
-habitual ``visit_probability`` by the mapping's visit factor. Tenure is the weeks since
-the first purchase. The model then steps through the holdout weeks and every purchase
+the split week, the purchase chance (a quadrature node), turned into the model's
+habitual ``visit_probability`` by the mapping's visit factor, and the propensity to
+leave (a node's normal score, put on the model's ``market.churn_dispersion`` scale, so
+the customer keeps their place in the distribution). Tenure is the weeks since the first
+purchase. The model then steps through the holdout weeks and every purchase
 week of the cohort is counted.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,7 @@ from numpy.typing import NDArray
 
 from sim.compose import compose_config
 from sim.config import SimConfig
+from sim.customers import likelihood
 from sim.model import ServiceProfitChainModel
 from sim.rng import replication_seeds
 from sim.state import FOCAL, PROSPECT
@@ -43,11 +45,22 @@ def visits_per_employee() -> float:
 
 
 def closed_world(
-    market: dict[str, float], people: int, focal_share: float, expected_visits: float
+    market: dict[str, float],
+    people: int,
+    focal_share: float,
+    expected_visits: float,
+    structure: dict[str, float | bool],
 ) -> SimConfig:
-    """The cohort's world: ``people`` rows, the firm winning no one, staff sized to visits."""
+    """The cohort's world: ``people`` rows, the firm winning no one, staff sized to visits.
+
+    ``market`` holds the fitted base's ``market`` settings, ``structure`` further
+    settings by their dotted keys (``sim.customers.mapping.STRUCTURE``).
+    """
     staff = max(1, round(expected_visits / visits_per_employee()))
     overrides = [f"market.{k}={v!r}" for k, v in market.items()]
+    overrides += [
+        f"{k}={str(v).lower() if isinstance(v, bool) else v!r}" for k, v in structure.items()
+    ]
     overrides += [
         f"market.n_customers={people}",
         f"market.focal_share={min(max(focal_share, 0.0), 1.0)!r}",
@@ -70,11 +83,17 @@ def run_cohort(
     alive: B,
     weeks: int,
     seed: int,
+    churn_propensity: F64 | None = None,
+    alive_log: B | None = None,
+    chances: F64 | None = None,
 ) -> B:
     """Purchase weeks of each row over ``weeks`` steps: a (weeks, people) boolean table.
 
     Row i starts the first step alive or not (``alive``), with ``tenure`` weeks and the
-    habitual chance ``visit_probability`` (None: the chance the model drew for the row).
+    habitual chance ``visit_probability`` and propensity to leave ``churn_propensity``
+    (None: what the model drew for the row). ``alive_log``, if given (weeks, people),
+    records who is the firm's customer at the start of each step; ``chances``, if given,
+    receives the rows' habitual chances.
 
     Raises:
         RuntimeError: if anyone gone at the start is the firm's customer again (the world
@@ -91,8 +110,14 @@ def run_cohort(
     c.tenure_weeks[:] = np.where(alive, tenure, 0.0)
     if visit_probability is not None:
         c.visit_probability[:] = visit_probability
+    if churn_propensity is not None:
+        c.churn_propensity[:] = churn_propensity
+    if chances is not None:
+        chances[:] = c.visit_probability
     c.initial_customer[:] = alive
-    for _ in range(weeks):
+    for week in range(weeks):
+        if alive_log is not None:
+            alive_log[week] = c.firm == FOCAL
         model.step()
     if np.any((c.firm == FOCAL) & ~alive):
         raise RuntimeError("a customer gone at the split came back: the cohort world is open")
@@ -110,19 +135,9 @@ class Forecast:
     seeds: list[int]
 
 
-def draw_state(prob: F64, rng: np.random.Generator) -> tuple[I64, B]:
-    """One draw per customer of (node, alive) from its posterior ``prob[i, q, alive]``."""
-    flat = prob.reshape(prob.shape[0], -1)
-    cum = np.cumsum(flat, axis=1)
-    u = rng.random(prob.shape[0]) * cum[:, -1]
-    pick = np.minimum((cum < u[:, None]).sum(axis=1), flat.shape[1] - 1)
-    return (pick // 2).astype(np.int64), (pick % 2).astype(bool)
-
-
 def forecast(
     cfg: SimConfig,
-    prob: F64,
-    p_nodes: F64,
+    post: likelihood.Posterior,
     visit_factor: float,
     tenure_at_start: I64,
     weeks: int,
@@ -131,17 +146,27 @@ def forecast(
 ) -> Forecast:
     """Step the cohort through ``weeks`` holdout weeks, ``replications`` times.
 
-    ``prob`` is the posterior (customer, node, alive); ``p_nodes`` the nodes' purchase
-    chances, divided by ``visit_factor`` (the model's visit chance per unit of habitual
-    chance) to give the habitual ``visit_probability``.
+    ``post`` is the fit's posterior; its purchase chances are divided by ``visit_factor``
+    (the model's visit chance per unit of habitual chance) to give the habitual
+    ``visit_probability``.
     """
     seeds = replication_seeds(seed, replications)
     per_rep = np.zeros((replications, weeks))
-    per_customer = np.zeros(prob.shape[0])
-    habitual = np.minimum(p_nodes / visit_factor, 1.0)
+    per_customer = np.zeros(post.of_customer.size)
+    habitual = np.minimum(post.grid.p / visit_factor, 1.0)
+    tau = cfg.market.churn_dispersion
+    propensity = np.exp(tau * post.grid.z_f - 0.5 * tau**2)
     for r, s in enumerate(seeds):
-        node, alive = draw_state(prob, np.random.default_rng(s))
-        bought = run_cohort(cfg, tenure_at_start.astype(float), habitual[node], alive, weeks, s)
+        p_node, f_node, alive = post.draw(np.random.default_rng(s))
+        bought = run_cohort(
+            cfg,
+            tenure_at_start.astype(float),
+            habitual[p_node],
+            alive,
+            weeks,
+            s,
+            churn_propensity=propensity[f_node],
+        )
         per_rep[r] = bought.sum(axis=1)
         per_customer += bought.sum(axis=0)
     return Forecast(
@@ -151,26 +176,3 @@ def forecast(
         replications=replications,
         seeds=list(seeds),
     )
-
-
-def simulate_new_customers(cfg: SimConfig, weeks: int, seed: int, start_tenure: int = 1) -> B:
-    """A log of the model's own new customers: everyone bought first in week 0, alive.
-
-    Every row is a customer from the first step on, with the habitual chance the model
-    drew for it and ``start_tenure`` weeks of tenure. Returns the (weeks, people)
-    purchase table of weeks 1..weeks.
-    """
-    n = cfg.market.n_customers
-    alive = np.ones(n, dtype=bool)
-    return run_cohort(cfg, np.full(n, float(start_tenure)), None, alive, weeks, seed)
-
-
-def histories_of(bought: B, observed: Sequence[int] | I64) -> tuple[I64, I64, I64]:
-    """(x, t_x, n) of simulated customers, row i seen for ``observed[i]`` weeks."""
-    n = np.asarray(observed, dtype=np.int64)
-    weeks = bought.shape[0]
-    week = np.arange(1, weeks + 1)[:, None]
-    seen = bought & (week <= n[None, :])
-    x = seen.sum(axis=0).astype(np.int64)
-    t_x = np.where(x > 0, (seen * week).max(axis=0), 0).astype(np.int64)
-    return x, t_x, n

@@ -1,23 +1,28 @@
 """The model's customer process, fitted by maximum likelihood to weekly purchase histories.
 
-After the week of the first purchase (week 0, when no one drops out: in the model a
-customer is won after the week's defection draw), each week j = 1, 2, ... a customer
-who is still alive buys with chance p, and then drops out with chance
-``d(j) = 1 - exp(-h * f(j) / 52)``, where f is the model's own tenure factor
-(``sim.chain.tenure_hazard_factor`` at the default ``behaviour`` boost and scale: new
-customers leave more easily) and h is one dropout level (per year, at long tenure).
-The purchase chance varies across customers as in the model (``sim.state``):
-``p = min(mu * L, 1)`` with L lognormal of mean 1 and log-sd sigma.
+The process is the model's customer world with ``market.dropout_at_visits`` on: after
+the week of the first purchase (week 0), each week j = 1, 2, ... a customer who is still
+alive buys with chance p and, right after a purchase, drops out with chance
+``d = 1 - exp(-h F)``: h is the dropout hazard per purchase week, F the customer's own
+propensity to leave. Both vary across customers as in the model (``sim.state``):
+``p = min(mu * L, 1)`` with L lognormal of mean 1 and log-sd sigma
+(``market.visit_dispersion``), and F lognormal of mean 1 and log-sd tau
+(``market.churn_dispersion``). This is the structure of BG/NBD (Fader, Hardie & Lee
+2005) in weekly steps: the decision to leave follows a purchase, so rare buyers linger
+and frequent ones leave sooner in calendar time, and the few who leave at once are told
+apart from the many who buy rarely but stay. A hazard running every week, one level for
+everyone (this module's first version), forecast CDNOW's holdout 2-4x worse than BG/NBD
+(docs/customers.md).
 
 A customer with x repeat weeks, the last t_x weeks after the first purchase, seen for
-n weeks, has likelihood, for a given p,
+n weeks, has likelihood, for given p and d,
 
-    p^x (1-p)^(t_x-x) * [ sum_{m=t_x}^{n-1} (S(m-1) - S(m)) (1-p)^(m-t_x)
-                          + S(n-1) (1-p)^(n-t_x) ],
+    x = 0:  (1-p)^n
+    x > 0:  p^x (1-p)^(t_x-x) (1-d)^(x-1) [ d + (1-d) (1-p)^(n-t_x) ],
 
-S(j) = prod_{k<=j} (1 - d(k)): the bracket sums over the last week m the customer was
-alive (dropping out at its end) and the case of still being alive in week n. p is
-integrated out with Gauss-Hermite nodes; customers with the same (x, t_x, n) share a
+the bracket being "left after the last purchase" or "stayed and bought nothing since";
+"alive after week n" has probability p^x (1-p)^(n-x) (1-d)^x. p and F are integrated out
+with Gauss-Hermite nodes (48 x 16); customers with the same (x, t_x, n) share a
 likelihood, so it is evaluated once per distinct history. Standard errors come from the
 outer product of the customers' scores in the log parameters (delta method back).
 """
@@ -31,44 +36,44 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import optimize, special
 
-from sim import chain
-from sim.config import ConfigError, SimConfig
-from sim.units import WEEKS_PER_YEAR
+from sim.config import ConfigError
 
 type F64 = NDArray[np.float64]
 type I64 = NDArray[np.int64]
 
-NODES = 48  # Gauss-Hermite nodes for the lognormal purchase chance
-NAMES = ("mu", "sigma", "h")
+P_NODES = 48  # Gauss-Hermite nodes for the lognormal purchase chance
+F_NODES = 16  # ... and for the lognormal propensity to leave
+NAMES = ("mu", "sigma", "h", "tau")
+# Starting points (sigma, h, tau) of the optimiser; mu starts at the mean purchase rate.
+STARTS = ((0.8, 0.1, 0.5), (1.5, 0.2, 1.0), (1.2, 0.05, 0.1))
+CERTAIN = 1.0 - 1e-12  # chances kept off 1 so that their logs stay finite
+
+
+def lognormal_nodes(count: int, sigma: float) -> tuple[F64, F64, F64]:
+    """Mean-one lognormal factors at ``count`` nodes, their normal scores and log weights."""
+    z, w = np.polynomial.hermite_e.hermegauss(count)
+    factor = np.exp(sigma * z - 0.5 * sigma**2)
+    return factor, z, np.log(w / math.sqrt(2 * math.pi))
 
 
 @dataclass(frozen=True)
-class Shape:
-    """The model's tenure shape of the dropout hazard (``behaviour`` defaults)."""
+class Nodes:
+    """The quadrature grid: purchase chances p, dropout chances d, the scores and weights."""
 
-    boost: float
-    scale_weeks: float
+    p: F64  # (P,)
+    d: F64  # (F,)
+    z_f: F64  # (F,) normal score of each propensity node
+    log_w: F64  # (P, F) log weights of the pairs
 
     @staticmethod
-    def default() -> Shape:
-        """The default world's new-customer boost and its decay in weeks."""
-        b = SimConfig().behaviour
-        return Shape(b.new_customer_hazard_boost, b.hazard_tenure_weeks)
-
-
-def survival(h: float, weeks: int, shape: Shape) -> F64:
-    """S(0..weeks): chance of being alive at the end of week j (no dropout in week 0)."""
-    j = np.arange(1, weeks + 1, dtype=float)
-    rate = h * np.asarray(chain.tenure_hazard_factor(j, shape.boost, shape.scale_weeks))
-    log_stay = -rate / WEEKS_PER_YEAR
-    return np.exp(np.concatenate([[0.0], np.cumsum(log_stay)]))
-
-
-def nodes(mu: float, sigma: float) -> tuple[F64, F64]:
-    """Purchase chances p at the quadrature nodes and their log weights."""
-    z, w = np.polynomial.hermite_e.hermegauss(NODES)
-    p = np.minimum(mu * np.exp(sigma * z - 0.5 * sigma**2), 1.0)
-    return p, np.log(w / math.sqrt(2 * math.pi))
+    def of(theta: F64) -> Nodes:
+        """The grid at log parameters ``theta`` = log(mu, sigma, h, tau)."""
+        mu, sigma, h, tau = np.exp(theta)
+        lp, _, wp = lognormal_nodes(P_NODES, float(sigma))
+        lf, z_f, wf = lognormal_nodes(F_NODES, float(tau))
+        p = np.minimum(mu * lp, CERTAIN)
+        d = np.minimum(-np.expm1(-h * lf), CERTAIN)
+        return Nodes(p=p, d=d, z_f=z_f, log_w=wp[:, None] + wf[None, :])
 
 
 @dataclass(frozen=True)
@@ -95,48 +100,43 @@ class Groups:
         )
 
 
-def _log_terms(theta: F64, g: Groups, shape: Shape) -> tuple[F64, F64, F64]:
-    """Per group and node: log likelihood, log of "alive after week n", and log weights."""
-    mu, sigma, h = np.exp(theta)
-    p, log_w = nodes(float(mu), float(sigma))
-    top = int(g.n.max())
-    s = survival(float(h), top, shape)
-    ds = np.concatenate([[0.0], s[:-1] - s[1:]])  # dropout at the end of week m
-    m = np.arange(top + 1)
-    gap = m[None, :] - m[:, None]  # m - t
-    with np.errstate(divide="ignore"):
-        e = np.where(gap >= 0, (1.0 - p)[:, None, None] ** np.maximum(gap, 0), 0.0)
-    csum = np.cumsum(e * ds[None, None, :], axis=2)
-    n, t = g.n, g.t_x
-    before = np.where(n >= 1, csum[:, t, np.maximum(n - 1, 0)], 0.0)
-    still = s[np.maximum(n - 1, 0)] * e[:, t, n]
-    bracket = np.where(n >= 1, before + still, 1.0)
-    with np.errstate(divide="ignore"):
-        buys = special.xlogy(g.x[:, None], p[None, :]) + special.xlogy(
-            (g.t_x - g.x)[:, None], 1.0 - p[None, :]
-        )
-        log_l = buys + np.log(bracket.T)
-        log_alive = (
-            special.xlogy(g.x[:, None], p[None, :])
-            + special.xlogy((g.n - g.x)[:, None], 1.0 - p[None, :])
-            + np.log(s[g.n])[:, None]
-        )
-    return log_l, log_alive, log_w
+def _log_likelihood_terms(theta: F64, g: Groups) -> tuple[F64, Nodes]:
+    """Per group and node pair (G, P, F): the log likelihood."""
+    grid = Nodes.of(theta)
+    p, d = grid.p[None, :, None], grid.d[None, None, :]
+    x = g.x[:, None, None].astype(float)
+    t = g.t_x[:, None, None].astype(float)
+    n = g.n[:, None, None].astype(float)
+    log_p, log_q, log_stay = np.log(p), np.log1p(-p), np.log1p(-d)
+    buys = x * log_p + (t - x) * log_q
+    kept = np.maximum(x - 1.0, 0.0) * log_stay
+    tail = np.where(x > 0, np.log(d + (1.0 - d) * np.exp((n - t) * log_q)), (n - t) * log_q)
+    return buys + kept + tail, grid
 
 
-def group_log_likelihood(theta: F64, g: Groups, shape: Shape) -> F64:
+def _log_terms(theta: F64, g: Groups) -> tuple[F64, F64, Nodes]:
+    """Per group and node pair: log likelihood and log of "alive after week n" (G, P, F)."""
+    log_l, grid = _log_likelihood_terms(theta, g)
+    p, d = grid.p[None, :, None], grid.d[None, None, :]
+    x = g.x[:, None, None].astype(float)
+    n = g.n[:, None, None].astype(float)
+    log_alive = x * np.log(p) + (n - x) * np.log1p(-p) + x * np.log1p(-d)
+    return log_l, np.minimum(log_alive, log_l), grid
+
+
+def group_log_likelihood(theta: F64, g: Groups) -> F64:
     """The log-likelihood of one customer of each distinct history, at ``theta``."""
-    log_l, _, log_w = _log_terms(theta, g, shape)
-    result: F64 = special.logsumexp(log_l + log_w[None, :], axis=1)
+    log_l, grid = _log_likelihood_terms(theta, g)
+    result: F64 = special.logsumexp(log_l + grid.log_w[None], axis=(1, 2))
     return result
 
 
-def log_likelihood(theta: F64, g: Groups, shape: Shape) -> float:
+def log_likelihood(theta: F64, g: Groups) -> float:
     """Sum over customers of the log-likelihood at log parameters ``theta``."""
-    return float(np.sum(g.count * group_log_likelihood(theta, g, shape)))
+    return float(np.sum(g.count * group_log_likelihood(theta, g)))
 
 
-def outer_product_information(theta: F64, g: Groups, shape: Shape, step: float = 1e-4) -> F64:
+def outer_product_information(theta: F64, g: Groups, step: float = 1e-4) -> F64:
     """The information matrix as the outer product of each customer's score (BHHH).
 
     Only first derivatives: the quadrature's purchase chance is capped at 1, which puts
@@ -147,8 +147,8 @@ def outer_product_information(theta: F64, g: Groups, shape: Shape, step: float =
     scores = np.empty((g.count.size, k))
     for i in range(k):
         e = np.eye(k)[i] * step
-        up = group_log_likelihood(theta + e, g, shape)
-        down = group_log_likelihood(theta - e, g, shape)
+        up = group_log_likelihood(theta + e, g)
+        down = group_log_likelihood(theta - e, g)
         scores[:, i] = (up - down) / (2 * step)
     result: F64 = scores.T @ (g.count[:, None] * scores)
     return result
@@ -156,49 +156,72 @@ def outer_product_information(theta: F64, g: Groups, shape: Shape, step: float =
 
 @dataclass(frozen=True)
 class Fit:
-    """Maximum-likelihood estimates, their standard errors and the log parameters' covariance."""
+    """Maximum-likelihood estimates, their standard errors and the log parameters' covariance.
+
+    ``h`` is the dropout hazard per purchase week (1 - exp(-h) is the chance of leaving
+    after a purchase at the mean propensity F = 1), ``tau`` the log-sd of F.
+    """
 
     mu: float
     sigma: float
     h: float
+    tau: float
     se: dict[str, float]
     log_cov: F64
     log_likelihood: float
     customers: int
-    shape: Shape
 
     @property
     def theta(self) -> F64:
         """The log parameters."""
-        return np.log([self.mu, self.sigma, self.h])
+        return np.log([self.mu, self.sigma, self.h, self.tau])
+
+    def values(self) -> dict[str, float]:
+        """The estimates by name."""
+        return dict(zip(NAMES, np.exp(self.theta).tolist(), strict=True))
 
 
-def fit(x: I64, t_x: I64, n: I64, shape: Shape | None = None) -> Fit:
-    """Fit (mu, sigma, h) to the histories by maximum likelihood.
+def fit(x: I64, t_x: I64, n: I64) -> Fit:
+    """Fit (mu, sigma, h, tau) to the histories by maximum likelihood.
 
     Raises:
         ConfigError: no customers, impossible histories, or an optimiser that fails.
     """
-    shape = shape if shape is not None else Shape.default()
     g = Groups.of(x, t_x, n)
     total = float(g.count.sum())
 
     def objective(theta: F64) -> float:
-        return -log_likelihood(theta, g, shape) / total
+        return -log_likelihood(theta, g) / total
 
     weeks = np.maximum(n, 1)
     rate = float(np.clip(np.mean(x / weeks), 1e-3, 0.9))
-    start = np.log([rate, 0.8, 1.0])
-    bounds = [(math.log(1e-5), math.log(7.0)), (math.log(1e-3), math.log(3.0)), (-9.0, 6.0)]
-    result = optimize.minimize(objective, start, method="L-BFGS-B", bounds=bounds)
+    bounds = [
+        (math.log(1e-5), math.log(7.0)),
+        (math.log(1e-3), math.log(3.0)),
+        (math.log(1e-4), math.log(50.0)),
+        (math.log(1e-3), math.log(3.0)),
+    ]
+    # The surface has shallow local optima (little spread in dropout traded against a
+    # lower purchase chance), so the best of a few starts is kept.
+    results = [
+        optimize.minimize(
+            objective,
+            np.log([rate, sigma, h, tau]),
+            method="L-BFGS-B",
+            bounds=bounds,
+            options={"ftol": 1e-12, "gtol": 1e-8},
+        )
+        for sigma, h, tau in STARTS
+    ]
+    result = min(results, key=lambda r: r.fun if np.isfinite(r.fun) else math.inf)
     if not np.isfinite(result.fun):
         raise ConfigError(f"the customer fit did not converge: {result.message}")
     theta = np.asarray(result.x, dtype=float)
-    information = outer_product_information(theta, g, shape)
+    information = outer_product_information(theta, g)
     try:
         cov = np.linalg.inv(information)
     except np.linalg.LinAlgError:
-        cov = np.full((3, 3), np.nan)
+        cov = np.full((theta.size, theta.size), np.nan)
     values = np.exp(theta)
     se = {
         name: float(values[i] * math.sqrt(cov[i, i])) if cov[i, i] >= 0 else math.nan
@@ -208,45 +231,77 @@ def fit(x: I64, t_x: I64, n: I64, shape: Shape | None = None) -> Fit:
         mu=float(values[0]),
         sigma=float(values[1]),
         h=float(values[2]),
+        tau=float(values[3]),
         se=se,
         log_cov=cov,
         log_likelihood=-float(result.fun) * total,
         customers=int(total),
-        shape=shape,
     )
 
 
 @dataclass(frozen=True)
 class Posterior:
-    """Each customer's posterior over the nodes' purchase chance and alive/dead at the split.
+    """Each history's posterior over the node pairs and alive/dead at the split.
 
-    ``prob[i, q, 1]`` is P(p = p_q, alive after the split week | history of customer i);
-    ``prob[i, q, 0]`` the same with the customer gone.
+    ``prob[k, a, b, 1]`` is P(p = p_a, F = F_b, alive after the split week | history k);
+    ``prob[k, a, b, 0]`` the same with the customer gone. Customers share their
+    history's row (``of_customer``): a table per customer would not fit in memory.
     """
 
-    p: F64
+    grid: Nodes
     prob: F64
+    of_customer: I64
+
+    def alive(self) -> F64:
+        """P(alive after the split week) of each customer."""
+        each: F64 = self.prob[..., 1].sum(axis=(1, 2))[self.of_customer]
+        return each
+
+    def expected_purchase_chance(self) -> float:
+        """Sum over customers of p given alive: the cohort's expected purchases next week."""
+        alive_p = (self.prob[..., 1] * self.grid.p[None, :, None]).sum(axis=(1, 2))
+        return float(alive_p[self.of_customer].sum())
+
+    def draw(self, rng: np.random.Generator) -> tuple[I64, I64, NDArray[np.bool_]]:
+        """One draw per customer of (p node, F node, alive) from their history's posterior."""
+        flat = self.prob.reshape(self.prob.shape[0], -1)
+        cum = np.cumsum(flat, axis=1)
+        u = rng.random(self.of_customer.size)
+        pick = np.empty(u.size, dtype=np.int64)
+        order = np.argsort(self.of_customer, kind="stable")
+        bounds = np.searchsorted(self.of_customer[order], np.arange(flat.shape[0] + 1))
+        for k in range(flat.shape[0]):
+            rows = order[bounds[k] : bounds[k + 1]]
+            pick[rows] = np.searchsorted(cum[k], u[rows] * cum[k, -1], side="right")
+        pick = np.minimum(pick, flat.shape[1] - 1)
+        pairs, alive = pick // 2, (pick % 2).astype(bool)
+        return pairs // F_NODES, pairs % F_NODES, alive
 
 
 def posterior(f: Fit, x: I64, t_x: I64, n: I64) -> Posterior:
-    """The posterior of every customer (computed once per distinct history)."""
+    """The posterior of every distinct history, and each customer's history."""
     g = Groups.of(x, t_x, n)
-    log_l, log_alive, log_w = _log_terms(f.theta, g, f.shape)
-    p, _ = nodes(f.mu, f.sigma)
-    log_alive = np.minimum(log_alive, log_l)
+    log_l, log_alive, grid = _log_terms(f.theta, g)
     finite = np.isfinite(log_l)
     with np.errstate(divide="ignore", invalid="ignore"):
         gone = np.log1p(-np.exp(np.where(finite, log_alive - log_l, 0.0)))
     log_dead = np.where(finite, log_l + gone, -np.inf)
-    joint = np.stack([log_dead, log_alive], axis=2) + log_w[None, :, None]
-    joint -= special.logsumexp(joint, axis=(1, 2), keepdims=True)
-    return Posterior(p=p, prob=np.exp(joint)[g.of_customer])
+    joint = np.stack([log_dead, log_alive], axis=3) + grid.log_w[None, :, :, None]
+    joint -= special.logsumexp(joint, axis=(1, 2, 3), keepdims=True)
+    return Posterior(grid=grid, prob=np.exp(joint), of_customer=g.of_customer)
 
 
-def p_alive(post: Posterior) -> F64:
-    """P(alive after the split week) of each customer."""
-    alive: F64 = post.prob[:, :, 1].sum(axis=1)
-    return alive
+def expected_by_age(f: Fit, weeks: int) -> F64:
+    """Expected repeat purchase weeks of one new customer in each week 0..weeks of age."""
+    grid = Nodes.of(f.theta)
+    weight = np.exp(grid.log_w)
+    p, d = grid.p[:, None], grid.d[None, :]
+    alive = np.ones_like(weight)
+    out = np.zeros(weeks + 1)
+    for j in range(1, weeks + 1):
+        out[j] = float(np.sum(weight * alive * p))
+        alive = alive * (1.0 - p * d)
+    return out
 
 
 @dataclass(frozen=True)

@@ -1,31 +1,40 @@
-"""From the fitted customer process to the model's ``market`` settings.
+"""From the fitted customer process to the model's settings.
 
 The fit describes purchases as a log sees them; the model's settings are one step
 removed. A customer's weekly visit chance in the model is the habitual chance times a
 factor below 1 (share of wallet falls with dissatisfaction, visits with relative price),
 and the dropout hazard is the model's own: satisfaction-linked defection scaled by the
-rivals' pull, the tenure factor, switching costs, remembered failures, plus a lapse
-rate, all times ``market.churn_multiplier``. A transaction log identifies the level of
-dropout, not its cause, so the fit scales the whole hazard and keeps the model's split
-between satisfaction-linked defection and lapse.
+rivals' pull, switching costs, remembered failures, plus a lapse rate, all times
+``market.churn_multiplier`` and each person's propensity (``market.churn_dispersion``).
+A transaction log identifies the level of dropout, not its cause, so the fit scales the
+whole hazard and keeps the model's split between satisfaction-linked defection and
+lapse.
 
-The step is measured on the model itself, not assumed: probe worlds of the model's own
-new customers (the closed cohort world of ``sim.customers.forecast``, everyone just won,
-habitual chances drawn from the trial settings) are simulated for as many weeks as the
-real cohort was seen, and the same likelihood is fitted to their logs, giving
-(mu1, sigma1, h1). The settings are then corrected multiplicatively,
+The fitted process's structure is carried over as it is (``STRUCTURE``): customers
+decide after visits (``market.dropout_at_visits``), and the synthetic world's extra
+hazard for new customers is off, because in the fitted process a cohort's dropout falls
+with tenure by selection (the restless leave first), which the propensity's spread
+already produces. The spreads are the fitted ones: ``visit_dispersion = sigma`` and
+``churn_dispersion = tau``.
 
-    visits_per_week  *= mu / mu1
-    visit_dispersion *= sigma / sigma1
-    churn_multiplier *= h / h1
+The two levels are measured on the model itself, not assumed: probe worlds of the
+model's own new customers (the closed cohort world of ``sim.customers.forecast``,
+everyone just won, habitual chances drawn from the trial settings) are simulated for as
+many weeks as the real cohort was seen, and two moments are read off their logs:
 
-starting from (mu, sigma, 1), for a few rounds (the hazard is not quite proportional to
-the multiplier: a higher one selects the more loyal survivors sooner). The probe uses
-several seeds because the model's dropout level varies between worlds by more than the
-sampling error of one world (a shared state, reputation and staff, moves everyone's
-satisfaction); the spread across seeds is the probe's standard error, combined with
-the fit's (independent samples). Spend: ``spend_median`` and ``spend_sigma`` are the
-lognormal fit as it is.
+* the visit factor: purchase weeks over the habitual chances of the customers alive at
+  the start of each week (a ratio over alive customer-weeks, free of the selection of
+  who survives);
+* dropout per purchase: leavers after a purchase over purchase weeks.
+
+Then ``visits_per_week = mu / factor`` (the model's visit chance averages mu) and
+``churn_multiplier`` is corrected by target/measured, where the target is the fitted
+process's dropout per purchase, E[1 - exp(-h F)], for a few rounds (the factor depends
+on the settings, and dropout is not quite proportional to the multiplier). The probe
+uses several seeds because the model's dropout level varies between worlds by more than
+one world's sampling error (a shared state, reputation and staff, moves everyone's
+satisfaction); their spread is the probe's standard error, combined with the fit's.
+Spend: ``spend_median`` and ``spend_sigma`` are the lognormal fit as it is.
 """
 
 from __future__ import annotations
@@ -45,7 +54,12 @@ type I64 = NDArray[np.int64]
 
 PROBE_MIN_PEOPLE = 50_000  # people over all probe worlds
 PROBE_WORLDS = 4  # seeds of the probe: their spread measures the world-to-world noise
-ROUNDS = 3  # multiplicative corrections
+ROUNDS = 3  # corrections of the two levels
+# The fitted process's structure, carried into the model as it is (not measured).
+STRUCTURE: dict[str, float | bool] = {
+    "market.dropout_at_visits": True,
+    "behaviour.new_customer_hazard_boost": 0.0,
+}
 
 
 @dataclass(frozen=True)
@@ -55,7 +69,7 @@ class Mapping:
     market: dict[str, float]
     se: dict[str, float]
     visit_factor: float  # the model's visit chance per unit of habitual chance
-    probe: dict[str, float]  # the last probe's mean (mu, sigma, h) and their SEs
+    probe: dict[str, float]  # the last probe's moments, their targets and SEs
     probe_people: int
 
 
@@ -80,31 +94,48 @@ def check_bounds(market: dict[str, float]) -> None:
             )
 
 
+def dropout_per_purchase(fit: likelihood.Fit) -> float:
+    """The fitted process's chance of leaving after a purchase, averaged over propensity."""
+    grid = likelihood.Nodes.of(fit.theta)
+    weight = np.exp(grid.log_w).sum(axis=0)
+    return float(np.sum(weight * grid.d))
+
+
 def probe(
-    settings: dict[str, float],
-    observed_weeks: I64,
-    people: int,
-    seeds: list[int],
-    shape: likelihood.Shape,
+    settings: dict[str, float], observed_weeks: I64, people: int, seeds: list[int]
 ) -> dict[str, float]:
-    """Mean (mu, sigma, h) fitted to the model's own new customers, and their SEs (spread)."""
+    """The visit factor and dropout per purchase of the model's own new customers.
+
+    Means over the probe worlds, with their standard errors (the spread across worlds).
+    """
     per_world = max(1, people // len(seeds))
     weeks = max(1, int(observed_weeks.max()))
-    values = np.zeros((len(seeds), 3))
+    values = np.zeros((len(seeds), 2))
     for i, seed in enumerate(seeds):
         cfg = forecast.closed_world(
-            settings, per_world, 1.0, per_world * settings["visits_per_week"]
+            settings, per_world, 1.0, per_world * settings["visits_per_week"], STRUCTURE
         )
-        bought = forecast.simulate_new_customers(cfg, weeks, seed)
-        x, t_x, n = forecast.histories_of(bought, np.resize(observed_weeks, per_world))
-        f = likelihood.fit(x, t_x, n, shape)
-        values[i] = (f.mu, f.sigma, f.h)
+        alive = np.zeros((weeks, per_world), dtype=bool)
+        chance = np.zeros(per_world)
+        everyone = np.ones(per_world, dtype=bool)
+        start = np.ones(per_world)  # tenure 1: everyone bought first in week 0
+        bought = forecast.run_cohort(
+            cfg, start, None, everyone, weeks, seed, alive_log=alive, chances=chance
+        )
+        bought &= alive  # a purchase week is a week the customer started alive
+        left = np.zeros_like(bought)
+        left[:-1] = bought[:-1] & ~alive[1:]
+        values[i] = (
+            bought.sum() / float((alive * chance[None, :]).sum()),
+            left[:-1].sum() / max(float(bought[:-1].sum()), 1.0),
+        )
     mean = values.mean(axis=0)
     se = values.std(axis=0, ddof=1) / math.sqrt(len(seeds)) if len(seeds) > 1 else mean * np.nan
-    names = likelihood.NAMES
     return {
-        **dict(zip(names, mean.tolist(), strict=True)),
-        **{f"se_{k}": float(v) for k, v in zip(names, se, strict=True)},
+        "visit_factor": float(mean[0]),
+        "dropout_per_purchase": float(mean[1]),
+        "se_visit_factor": float(se[0]),
+        "se_dropout_per_purchase": float(se[1]),
     }
 
 
@@ -120,22 +151,42 @@ def map_fit(
     Raises:
         ConfigError: a fitted value outside the model's allowed range.
     """
-    settings = {"visits_per_week": fit.mu, "visit_dispersion": fit.sigma, "churn_multiplier": 1.0}
+    settings = {
+        "visits_per_week": fit.mu,
+        "visit_dispersion": fit.sigma,
+        "churn_multiplier": 1.0,
+        "churn_dispersion": fit.tau,
+    }
     people = probe_people or max(PROBE_MIN_PEOPLE, 2 * observed_weeks.size)
     seeds = replication_seeds(seed, PROBE_WORLDS)
-    target = {"mu": fit.mu, "sigma": fit.sigma, "h": fit.h}
-    keys = {"mu": "visits_per_week", "sigma": "visit_dispersion", "h": "churn_multiplier"}
+    target = dropout_per_purchase(fit)
     found: dict[str, float] = {}
     for _ in range(ROUNDS):
         check_bounds(settings)
-        found = probe(settings, observed_weeks, people, seeds, fit.shape)
-        settings = {keys[k]: settings[keys[k]] * target[k] / found[k] for k in keys}
+        found = probe(settings, observed_weeks, people, seeds)
+        settings["visits_per_week"] = fit.mu / found["visit_factor"]
+        settings["churn_multiplier"] *= target / found["dropout_per_purchase"]
     market = {**settings, "spend_median": spend.median, "spend_sigma": spend.sigma}
     check_bounds(market)
+    relative_h = math.hypot(
+        fit.se["h"] / fit.h, found["se_dropout_per_purchase"] / found["dropout_per_purchase"]
+    )
+    relative_mu = math.hypot(
+        fit.se["mu"] / fit.mu, found["se_visit_factor"] / found["visit_factor"]
+    )
     se = {
-        keys[k]: market[keys[k]] * math.hypot(fit.se[k] / target[k], found[f"se_{k}"] / found[k])
-        for k in keys
+        "visits_per_week": market["visits_per_week"] * relative_mu,
+        "visit_dispersion": fit.se["sigma"],
+        "churn_multiplier": market["churn_multiplier"] * relative_h,
+        "churn_dispersion": fit.se["tau"],
+        "spend_median": spend.se_median,
+        "spend_sigma": spend.se_sigma,
     }
-    se |= {"spend_median": spend.se_median, "spend_sigma": spend.se_sigma}
-    factor = fit.mu / settings["visits_per_week"]
-    return Mapping(market=market, se=se, visit_factor=factor, probe=found, probe_people=people)
+    probed = found | {"target_dropout_per_purchase": target}
+    return Mapping(
+        market=market,
+        se=se,
+        visit_factor=found["visit_factor"],
+        probe=probed,
+        probe_people=people,
+    )

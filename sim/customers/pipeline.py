@@ -78,15 +78,14 @@ def analyse(source: str, split: str, seed: int, replications: int) -> Outcome:
     spend = likelihood.fit_spend(hist.mean_spend)
     mapped = mapping.map_fit(fit, spend, hist.n, seed)
     post = likelihood.posterior(fit, hist.x, hist.t_x, hist.n)
-    alive = likelihood.p_alive(post)
-    expected_visits = float((post.prob[:, :, 1] * post.p[None, :]).sum()) / mapped.visit_factor
+    alive = post.alive()
+    expected_visits = post.expected_purchase_chance() / mapped.visit_factor
     world = forecast.closed_world(
-        mapped.market, hist.rows.size, float(alive.mean()), expected_visits
+        mapped.market, hist.rows.size, float(alive.mean()), expected_visits, mapping.STRUCTURE
     )
     model = forecast.forecast(
         world,
-        post.prob,
-        post.p,
+        post,
         mapped.visit_factor,
         hist.n + 1,
         log.holdout_weeks,
@@ -135,10 +134,11 @@ def summary(o: Outcome) -> dict[str, Any]:
         "fit": {
             "mu": f.mu,
             "sigma": f.sigma,
-            "h_per_year": f.h,
+            "h_per_purchase": f.h,
+            "tau": f.tau,
             "se": f.se,
             "log_likelihood": f.log_likelihood,
-            "tenure_shape": {"boost": f.shape.boost, "scale_weeks": f.shape.scale_weeks},
+            "process": "dropout after a purchase week, heterogeneous (BG/NBD's structure)",
             "p_alive_at_split_mean": o.p_alive_mean,
             "spend": {
                 "median": o.spend.median,
@@ -147,7 +147,7 @@ def summary(o: Outcome) -> dict[str, Any]:
                 "se_sigma": o.spend.se_sigma,
             },
         },
-        "model_config": {f"market.{k}": v for k, v in o.mapped.market.items()},
+        "model_config": {f"market.{k}": v for k, v in o.mapped.market.items()} | mapping.STRUCTURE,
         "model_config_se": {f"market.{k}": v for k, v in o.mapped.se.items()},
         "mapping_probe": {
             "people": o.mapped.probe_people,

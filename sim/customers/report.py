@@ -18,6 +18,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from sim.configstore import CONFIG_DIR
+from sim.customers import mapping
 from sim.customers.pipeline import Outcome, summary
 from sim.errors import UserError
 from sim.markdown import markdown_table
@@ -66,11 +67,19 @@ def option_text(o: Outcome, name: str) -> str:
         f"# Customer base '{name}' fitted to {o.source}, calibration up to {o.log.split.date()}",
         f"# ({o.log.calibration_weeks} weeks, {o.hist.rows.size:,} customers): weekly purchase "
         f"chance mu={f.mu:.4g} (SE {f.se['mu']:.2g}),",
-        f"# log-sd sigma={f.sigma:.4g} (SE {f.se['sigma']:.2g}), dropout h={f.h:.4g}/year "
-        f"(SE {f.se['h']:.2g}); see docs/customers.md.",
+        f"# log-sd sigma={f.sigma:.4g} (SE {f.se['sigma']:.2g}), dropout hazard per purchase "
+        f"h={f.h:.4g} (SE {f.se['h']:.2g}),",
+        f"# its log-sd tau={f.tau:.4g} (SE {f.se['tau']:.2g}); see docs/customers.md.",
         "market:",
     ]
-    lines += [f"  {k}: {v:.6g}" for k, v in o.mapped.market.items()]
+    groups: dict[str, list[str]] = {"market": [f"{k}: {v:.6g}" for k, v in o.mapped.market.items()]}
+    for key, value in mapping.STRUCTURE.items():
+        group, field = key.split(".", 1)
+        shown = str(value).lower() if isinstance(value, bool) else f"{value:.6g}"
+        groups.setdefault(group, []).append(f"{field}: {shown}")
+    lines.pop()  # "market:" is written with the other groups
+    for group, entries in groups.items():
+        lines += [f"{group}:", *(f"  {entry}" for entry in entries)]
     return "\n".join(lines) + "\n"
 
 
@@ -118,7 +127,8 @@ def markdown(o: Outcome, data: dict[str, Any], name: str, command: str) -> str:
         "|---|---:|---:|",
         f"| weekly purchase chance mu | {f.mu:.4f} | {f.se['mu']:.4f} |",
         f"| its log-sd sigma | {f.sigma:.3f} | {f.se['sigma']:.3f} |",
-        f"| dropout level h (per year) | {f.h:.3f} | {f.se['h']:.3f} |",
+        f"| dropout hazard per purchase week h | {f.h:.3f} | {f.se['h']:.3f} |",
+        f"| its log-sd tau (propensity to leave) | {f.tau:.3f} | {f.se['tau']:.3f} |",
     ]
     mapped = ["| setting | value | SE |", "|---|---:|---:|"] + [
         f"| market.{k} | {v:.4g} | {o.mapped.se[k]:.2g} |" for k, v in o.mapped.market.items()

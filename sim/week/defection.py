@@ -4,6 +4,7 @@ The hazard is a function of satisfaction, scaled by the rivals' pull (a logit of
 offers against the firm's perceived reputation and price), tenure, switching cost,
 referral source and remembered failures; a small lapse rate takes anyone out of the
 category. A persistent personal propensity (``market.churn_dispersion``) scales both.
+With ``market.dropout_at_visits`` only the week's visitors face the hazard, per visit.
 Those who go to a rival choose one by its utility.
 """
 
@@ -59,7 +60,18 @@ def defect(world: World, flows: Flows) -> None:
     rate *= propensity
     lapse = -math.log(1.0 - m.lapse_per_year) * m.churn_multiplier * propensity
     u = world.streams["churn"].random(c.n)[focal]
-    leaving = u < chain.weekly_rate(rate + lapse)
+    if m.dropout_at_visits:
+        # The decision follows an experience: only this week's visitors may leave, at a
+        # hazard per visit that keeps a customer of average visit chance at about the
+        # same yearly rate.
+        per_visit = 1.0 / m.visits_per_week if m.visits_per_week > 0 else 0.0
+        rate *= per_visit
+        lapse = lapse * per_visit
+        visited = np.zeros(c.n, dtype=bool)
+        visited[flows.visitors] = True
+        leaving = visited[focal] & (u < chain.weekly_rate(rate + lapse))
+    else:
+        leaving = u < chain.weekly_rate(rate + lapse)
     defectors = focal[leaving]
     # Those whose draw fell within the competitive part go to a rival.
     to_rival_mask = u[leaving] < chain.weekly_rate(rate[leaving])
