@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import TYPE_CHECKING
 
 import mesa
@@ -9,6 +10,9 @@ import mesa
 if TYPE_CHECKING:
     from sim.agents.view import StateHolder
     from sim.config import CompetitorsConfig
+
+# Cap on a rival's cost of quality relative to its start (see Competitor.margin).
+MAX_COST_SCALE = 1e12
 
 
 class Competitor(mesa.Agent):  # type: ignore[misc]
@@ -61,7 +65,14 @@ class Competitor(mesa.Agent):  # type: ignore[misc]
         price = self.price_index if price_index is None else price_index
         if price <= 0:
             return -1.0
-        scale = (quality / cfg.quality) ** cfg.quality_cost_power if cfg.quality > 0 else 1.0
+        scale = 1.0
+        if cfg.quality > 0:
+            # A rival that started near zero quality can reach a ratio whose power
+            # overflows a float; past MAX_COST_SCALE the offer is unaffordable anyway.
+            ratio = quality / cfg.quality
+            power = cfg.quality_cost_power
+            affordable = ratio <= 1.0 or power * math.log(ratio) < math.log(MAX_COST_SCALE)
+            scale = ratio**power if affordable else MAX_COST_SCALE
         variable = (cfg.cost_share - cfg.fixed_cost_share) * cfg.price_index * scale / price
         volume = self.customers / self.reference_customers if self.reference_customers else 1.0
         fixed = cfg.fixed_cost_share * cfg.price_index / price / max(volume, 1e-9)

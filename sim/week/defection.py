@@ -64,9 +64,12 @@ def defect(world: World, flows: Flows) -> None:
         # The decision follows an experience: only this week's visitors may leave, at a
         # hazard per visit that keeps a customer of average visit chance at about the
         # same yearly rate.
-        per_visit = 1.0 / m.visits_per_week if m.visits_per_week > 0 else 0.0
-        rate *= per_visit
-        lapse = lapse * per_visit
+        # Dividing (not multiplying by 1 / v) keeps a zero hazard zero when v is tiny; a
+        # huge one becomes certain departure at the visit. With v = 0 no one visits.
+        v = max(m.visits_per_week, np.finfo(float).tiny)
+        with np.errstate(over="ignore"):
+            rate = rate / v
+            lapse = lapse / v
         visited = np.zeros(c.n, dtype=bool)
         visited[flows.visitors] = True
         leaving = visited[focal] & (u < chain.weekly_rate(rate + lapse))
