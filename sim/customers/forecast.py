@@ -154,8 +154,7 @@ def forecast(
     per_rep = np.zeros((replications, weeks))
     per_customer = np.zeros(post.of_customer.size)
     habitual = np.minimum(post.grid.p / visit_factor, 1.0)
-    tau = cfg.market.churn_dispersion
-    propensity = np.exp(tau * post.grid.z_f - 0.5 * tau**2)
+    propensity = likelihood.mean_one_lognormal(post.grid.z_f, cfg.market.churn_dispersion)
     for r, s in enumerate(seeds):
         p_node, f_node, alive = post.draw(np.random.default_rng(s))
         bought = run_cohort(

@@ -49,11 +49,16 @@ STARTS = ((0.8, 0.1, 0.5), (1.5, 0.2, 1.0), (1.2, 0.05, 0.1))
 CERTAIN = 1.0 - 1e-12  # chances kept off 1 so that their logs stay finite
 
 
+def mean_one_lognormal(z: F64, sigma: float) -> F64:
+    """The mean-one lognormal factor of log-sd ``sigma`` at normal scores ``z``."""
+    factor: F64 = np.exp(sigma * z - 0.5 * sigma**2)
+    return factor
+
+
 def lognormal_nodes(count: int, sigma: float) -> tuple[F64, F64, F64]:
     """Mean-one lognormal factors at ``count`` nodes, their normal scores and log weights."""
     z, w = np.polynomial.hermite_e.hermegauss(count)
-    factor = np.exp(sigma * z - 0.5 * sigma**2)
-    return factor, z, np.log(w / math.sqrt(2 * math.pi))
+    return mean_one_lognormal(z, sigma), z, np.log(w / math.sqrt(2 * math.pi))
 
 
 @dataclass(frozen=True)
@@ -101,7 +106,7 @@ class Groups:
 
 
 def _log_likelihood_terms(theta: F64, g: Groups) -> tuple[F64, Nodes]:
-    """Per group and node pair (G, P, F): the log likelihood."""
+    """Per group and node pair (G, P, F): the log likelihood, and the grid it used."""
     grid = Nodes.of(theta)
     p, d = grid.p[None, :, None], grid.d[None, None, :]
     x = g.x[:, None, None].astype(float)
@@ -114,14 +119,13 @@ def _log_likelihood_terms(theta: F64, g: Groups) -> tuple[F64, Nodes]:
     return buys + kept + tail, grid
 
 
-def _log_terms(theta: F64, g: Groups) -> tuple[F64, F64, Nodes]:
-    """Per group and node pair: log likelihood and log of "alive after week n" (G, P, F)."""
-    log_l, grid = _log_likelihood_terms(theta, g)
+def _log_alive(grid: Nodes, g: Groups) -> F64:
+    """Per group and node pair (G, P, F): the log of the history and "alive after week n"."""
     p, d = grid.p[None, :, None], grid.d[None, None, :]
     x = g.x[:, None, None].astype(float)
     n = g.n[:, None, None].astype(float)
-    log_alive = x * np.log(p) + (n - x) * np.log1p(-p) + x * np.log1p(-d)
-    return log_l, np.minimum(log_alive, log_l), grid
+    log_alive: F64 = x * np.log(p) + (n - x) * np.log1p(-p) + x * np.log1p(-d)
+    return log_alive
 
 
 def group_log_likelihood(theta: F64, g: Groups) -> F64:
@@ -281,7 +285,8 @@ class Posterior:
 def posterior(f: Fit, x: I64, t_x: I64, n: I64) -> Posterior:
     """The posterior of every distinct history, and each customer's history."""
     g = Groups.of(x, t_x, n)
-    log_l, log_alive, grid = _log_terms(f.theta, g)
+    log_l, grid = _log_likelihood_terms(f.theta, g)
+    log_alive = np.minimum(_log_alive(grid, g), log_l)
     finite = np.isfinite(log_l)
     with np.errstate(divide="ignore", invalid="ignore"):
         gone = np.log1p(-np.exp(np.where(finite, log_alive - log_l, 0.0)))

@@ -123,11 +123,11 @@ def probe(
             cfg, start, None, everyone, weeks, seed, alive_log=alive, chances=chance
         )
         bought &= alive  # a purchase week is a week the customer started alive
-        left = np.zeros_like(bought)
-        left[:-1] = bought[:-1] & ~alive[1:]
+        # Leavers after a purchase: bought in a week, gone at the next week's start.
+        left = bought[:-1] & ~alive[1:]
         values[i] = (
             bought.sum() / float((alive * chance[None, :]).sum()),
-            left[:-1].sum() / max(float(bought[:-1].sum()), 1.0),
+            left.sum() / max(float(bought[:-1].sum()), 1.0),
         )
     mean = values.mean(axis=0)
     se = values.std(axis=0, ddof=1) / math.sqrt(len(seeds)) if len(seeds) > 1 else mean * np.nan

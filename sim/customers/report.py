@@ -70,14 +70,12 @@ def option_text(o: Outcome, name: str) -> str:
         f"# log-sd sigma={f.sigma:.4g} (SE {f.se['sigma']:.2g}), dropout hazard per purchase "
         f"h={f.h:.4g} (SE {f.se['h']:.2g}),",
         f"# its log-sd tau={f.tau:.4g} (SE {f.se['tau']:.2g}); see docs/customers.md.",
-        "market:",
     ]
-    groups: dict[str, list[str]] = {"market": [f"{k}: {v:.6g}" for k, v in o.mapped.market.items()]}
+    groups = {"market": [f"{k}: {v:.6g}" for k, v in o.mapped.market.items()]}
     for key, value in mapping.STRUCTURE.items():
         group, field = key.split(".", 1)
         shown = str(value).lower() if isinstance(value, bool) else f"{value:.6g}"
         groups.setdefault(group, []).append(f"{field}: {shown}")
-    lines.pop()  # "market:" is written with the other groups
     for group, entries in groups.items():
         lines += [f"{group}:", *(f"  {entry}" for entry in entries)]
     return "\n".join(lines) + "\n"
