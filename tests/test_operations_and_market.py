@@ -15,11 +15,13 @@ import numpy as np
 import pytest
 
 from sim.config import StaffingConfig, StaffingKind
+from sim.model import ServiceProfitChainModel
 from sim.policies import staffing
 from sim.policies.situation import Situation
 from sim.research import dose
 from sim.rng import replication_seeds
 from sim.runner import run_once
+from sim.week import staffing as planning
 
 SEEDS = replication_seeds(4_242, 6)
 
@@ -122,6 +124,21 @@ def test_demand_staffing_can_plan_loads_above_one(ci):
     ]
     assert ci(kept_staff).low > 0.5  # the plan alone asks for 0.9 / 1.15 = 78% of the staff
     assert ci(kept_customers).low > 0.6  # before issue 16: headcount 99 -> 17, a collapse
+
+
+def test_staff_are_planned_for_the_time_the_current_standard_asks():
+    """Oliva and Sterman's capacity management: an eroded standard is staffed for.
+
+    Management plans hours at the time standard it holds now, so once the standard has
+    drifted down the plan no longer leaves the slack that would let it recover (SF27's
+    hysteresis under hire-to-demand staffing rests on this).
+    """
+    model = ServiceProfitChainModel(dose.world({"staffing.kind": "demand"}, 1_000, 4), rng=3)
+    world = model.world
+    now = planning.desired_hours(world)
+    world.firm.service_standard *= 0.8
+    assert now > 0
+    assert planning.desired_hours(world) == pytest.approx(0.8 * now, rel=1e-12)
 
 
 @pytest.mark.slow

@@ -38,8 +38,6 @@ KNOWN_FAILURES = {
     "SF7": "top-box/second-box 18-month retention ratio ~1.2, not ~6: the model's customers "
     "stay or go, while Xerox's 6x is about repurchasing equipment; with half the customers "
     "in box 4, a 6x retention ratio cannot coexist with ~15% annual defection",
-    "SF27": "the adaptive standard is still lower two years after the pulse in too few runs "
-    "(the pulse's erosion is small where overtime absorbs most of the load)",
 }
 
 

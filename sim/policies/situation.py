@@ -10,7 +10,8 @@ class Situation:
     """The firm's own numbers as management sees them; it never sees customers directly.
 
     ``desired_hours`` is the planned workload: staff hours a week that current customers
-    need at the policy's service levels, smoothed over about two months.
+    need at the policy's service levels and the firm's current time standard, smoothed
+    over about two months.
     """
 
     week: int = 0

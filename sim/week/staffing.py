@@ -20,7 +20,13 @@ PLANNING_SMOOTHING = 0.125  # management's view of demand: about two months' mem
 
 
 def desired_hours(world: World, focal: NDArray[np.int64] | None = None) -> float:
-    """Staff hours a week that current customers need at the policy's service levels."""
+    """Staff hours a week that current customers need at the policy's service levels.
+
+    Planned at the time standard the firm holds now, as Oliva and Sterman's (2001)
+    lending centre planned capacity: once pressure has worn the standard down, the plan
+    staffs for the lower standard and leaves no slack to restore it, which is what makes
+    the erosion permanent (SF27). Under steady staffing the plan is not used.
+    """
     c, cfg = world.customers, world.config
     if focal is None:
         focal = np.flatnonzero(c.firm == FOCAL)
@@ -29,6 +35,7 @@ def desired_hours(world: World, focal: NDArray[np.int64] | None = None) -> float
         (
             world.habitual_visits(focal)
             * levels
+            * world.firm.service_standard
             * cfg.operations.standard_hours_per_visit
             * c.cost_to_serve[focal]
             * world.tenure_curves(
