@@ -168,6 +168,23 @@ KPIS: tuple[Kpi, ...] = (
         ("SF34",),
     ),
     Kpi(
+        "top20_profit_share_year", "Profit share of the top 20% of customers, last year",
+        "profit share of the top 20% of customers in the last year",
+        "share of the year's total customer profit", "rate", None, True, "customers",
+        "Share of the last completed year's customer profit earned by the most profitable "
+        "fifth of the customers the firm served or charged that year: the annual customer "
+        "P&L that activity-based costing reports (0 before a year has closed).",
+        ("SF34",),
+    ),
+    Kpi(
+        "unprofitable_share_year", "Share of customers unprofitable, last year",
+        "share of customers unprofitable in the last year", "share of customers", "rate",
+        False, True, "customers",
+        "Share of the customers the firm served or charged in the last completed year whose "
+        "profit that year is negative (0 before a year has closed).",
+        ("SF34",),
+    ),
+    Kpi(
         "weeks", "Weeks simulated", "weeks simulated", "weeks", "weeks", None, False, "run",
         "Recorded weeks (after the burn-in).",
         outcome=False,

@@ -32,10 +32,13 @@ def customer_ledger(model: ServiceProfitChainModel) -> pd.DataFrame:
 
     ``value_quintile`` ranks them by lifetime revenue (1 = top fifth); ``tier`` is the
     current service tier of present customers (1 = top), 0 for others, whose
-    ``tenure_weeks`` is 0 too.
+    ``tenure_weeks`` is 0 too. ``last_year_*`` is the person's revenue and cost in the
+    last completed year of the run (0 before a year has closed, and for whoever the firm
+    neither served nor charged that year).
     """
     c = model.customers
     rows = np.flatnonzero(c.acquisitions > 0)
+    year_revenue, year_cost = last_year(model, rows)
     firm = c.firm[rows]
     status = np.where(firm == FOCAL, "focal", np.where(firm == PROSPECT, "prospect", "rival"))
     source = np.where(
@@ -77,9 +80,23 @@ def customer_ledger(model: ServiceProfitChainModel) -> pd.DataFrame:
             "lifetime_revenue": revenue,
             "lifetime_cost": c.lifetime_cost[rows],
             "lifetime_profit": revenue - c.lifetime_cost[rows],
+            "lifetime_staff_cost": c.lifetime_staff_cost[rows],
+            "last_year_revenue": year_revenue,
+            "last_year_cost": year_cost,
+            "last_year_profit": year_revenue - year_cost,
             "lifetime_value": c.lifetime_value[rows],
         }
     )
+
+
+def last_year(
+    model: ServiceProfitChainModel, rows: np.ndarray[Any, Any]
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Revenue and cost of ``rows`` in the last completed year (zeros before one closes)."""
+    books = model.world.books
+    if books.last_year_revenue.size == 0:
+        return np.zeros(rows.size), np.zeros(rows.size)
+    return books.last_year_revenue[rows], books.last_year_cost[rows]
 
 
 def employee_ledger(model: ServiceProfitChainModel) -> pd.DataFrame:
@@ -138,6 +155,9 @@ def summarise(
     """
     last_year = weekly.tail(52)
     profit = ledger["lifetime_profit"].to_numpy()
+    # The year's customer P&L covers whoever the firm served or charged that year.
+    in_year = (ledger["last_year_revenue"] != 0) | (ledger["last_year_cost"] != 0)
+    year_profit = ledger.loc[in_year, "last_year_profit"].to_numpy()
     weeks = len(weekly)
     # Every KPI is a number even where its population is empty (no customers, no staff,
     # no weeks): rates with no exposure are 0 and averages over nobody are 0; the counts
@@ -179,6 +199,8 @@ def summarise(
         "employees_end": model.headcount,
         "top20_profit_share": top_share_of_profit(profit, 0.2),
         "unprofitable_share": float(np.mean(profit < 0)) if profit.size else 0.0,
+        "top20_profit_share_year": top_share_of_profit(year_profit, 0.2),
+        "unprofitable_share_year": float(np.mean(year_profit < 0)) if year_profit.size else 0.0,
     }
 
 

@@ -66,6 +66,7 @@ class CustomerState:
     service_multiplier: F64
     lifetime_revenue: F64
     lifetime_cost: F64
+    lifetime_staff_cost: F64  # the part of lifetime_cost that is staff time
     lifetime_value: F64
     lifetime_visits: I64
     acquisitions: I32
@@ -171,6 +172,7 @@ def new_population(cfg: SimConfig, rng: np.random.Generator) -> CustomerState:
         service_multiplier=np.ones(n),
         lifetime_revenue=np.zeros(n),
         lifetime_cost=np.zeros(n),
+        lifetime_staff_cost=np.zeros(n),
         lifetime_value=np.zeros(n),
         lifetime_visits=np.zeros(n, dtype=np.int64),
         acquisitions=focal.astype(np.int32),

@@ -134,6 +134,29 @@ def check_run(result: RunResult, cfg: SimConfig) -> None:
         "customer ledger revenue = weekly revenue",
     )
     assert ledger["visits"].sum() == w["visits"].sum()
+    # Staff time is part of each ledger's cost, and never more than the wage bill.
+    assert (ledger["lifetime_staff_cost"] >= 0).all()
+    assert (ledger["lifetime_staff_cost"] <= ledger["lifetime_cost"] * (1 + REL)).all()
+    labour = (w["cost_wages"] + w["cost_overtime"]).sum()
+    assert ledger["lifetime_staff_cost"].sum() <= labour * (1 + REL)
+    # The last completed year's customer P&L adds up to that year's revenue.
+    years = len(w) // 52
+    if years:
+        year = w[(w["week"] > 52 * (years - 1)) & (w["week"] <= 52 * years)]
+        assert_close(
+            ledger["last_year_revenue"].sum(),
+            year["revenue"].sum(),
+            year["revenue"].sum(),
+            "last year's customer revenue = that year's weekly revenue",
+        )
+        assert_close(
+            ledger["last_year_profit"],
+            ledger["last_year_revenue"] - ledger["last_year_cost"],
+            ledger["last_year_revenue"] + ledger["last_year_cost"],
+            "last_year_profit = revenue - cost",
+        )
+    else:
+        assert (ledger[["last_year_revenue", "last_year_cost"]] == 0).all().all()
     assert ledger["acquisitions"].sum() == initial_focal + w["acquisitions"].sum()
     assert (ledger["status"] == "focal").sum() == (
         w["customers_focal"].iloc[-1] if len(w) else initial_focal

@@ -26,6 +26,12 @@ from sim.calibration.fit import (
     starting_points,
     to_unit,
 )
+from sim.calibration.moments import (
+    RunTables,
+    cohort_barnacle_share,
+    cohort_butterfly_share,
+    cohort_duration_profit_correlation,
+)
 from sim.compose import compose_config
 from sim.config import ConfigError, SimConfig
 
@@ -78,6 +84,75 @@ def test_more_free_parameters_than_targets_is_refused(tmp_path):
     text = BASE + "  - {key: behaviour.retention_threshold_mean, lo: 0.4, hi: 0.6}\n"
     with pytest.raises(ConfigError, match="1 targets cannot identify 2 free parameters"):
         read_declaration(_write(tmp_path, text))
+
+
+def test_a_pattern_reports_an_unknown_statistic_by_name(tmp_path):
+    text = BASE + "patterns:\n  - {name: p, bands: {nps: [0, 50]}, reported: [nonesuch]}\n"
+    with pytest.raises(ConfigError, match=r"patterns\[0\]\.reported\.statistic: unknown"):
+        read_declaration(_write(tmp_path, text))
+
+
+def _tables(weeks: int, rows: list[dict]) -> RunTables:
+    return RunTables({"weeks": weeks}, pd.DataFrame(rows), {})
+
+
+def test_sf36_is_measured_on_a_cohort_against_contribution():
+    """Reinartz and Kumar's design: the first recorded year's new customers only, their
+    observed duration (to the exit, or the end for those still served) against revenue
+    less every cost but staff time."""
+    cohort = [
+        # first won in week 10, left in week 60: 50 weeks; contribution 100 - (80 - 30) = 50
+        {
+            "first_acquired_week": 10,
+            "last_exit_week": 60,
+            "status": "rival",
+            "lifetime_revenue": 100.0,
+            "lifetime_cost": 80.0,
+            "lifetime_staff_cost": 30.0,
+        },
+        # first won in week 20, still served at week 120: 100 weeks; 300 - (250 - 150) = 200
+        {
+            "first_acquired_week": 20,
+            "last_exit_week": -1,
+            "status": "focal",
+            "lifetime_revenue": 300.0,
+            "lifetime_cost": 250.0,
+            "lifetime_staff_cost": 150.0,
+        },
+        # first won in week 40, left in week 115: 75 weeks; 200 - (190 - 65) = 75
+        {
+            "first_acquired_week": 40,
+            "last_exit_week": 115,
+            "status": "prospect",
+            "lifetime_revenue": 200.0,
+            "lifetime_cost": 190.0,
+            "lifetime_staff_cost": 65.0,
+        },
+    ]
+    outside = [  # a week-0 customer and one won after the first year: not in the cohort
+        {
+            "first_acquired_week": 0,
+            "last_exit_week": -1,
+            "status": "focal",
+            "lifetime_revenue": 1e6,
+            "lifetime_cost": 0.0,
+            "lifetime_staff_cost": 0.0,
+        },
+        {
+            "first_acquired_week": 80,
+            "last_exit_week": 81,
+            "status": "rival",
+            "lifetime_revenue": 0.0,
+            "lifetime_cost": 1e6,
+            "lifetime_staff_cost": 0.0,
+        },
+    ]
+    t = _tables(120, cohort + outside)
+    expected = np.corrcoef([50, 100, 75], [50, 200, 75])[0, 1]
+    assert cohort_duration_profit_correlation(t) == pytest.approx(expected, rel=1e-12)
+    # Median split (strictly above the median): the 100-week customer is long and rich.
+    assert cohort_butterfly_share(t) == 0.0
+    assert cohort_barnacle_share(t) == 0.0
 
 
 def test_an_unknown_declaration_names_the_known_ones():

@@ -34,6 +34,7 @@ class Customer(mesa.Agent):  # type: ignore[misc]
     referred = StateColumn("customers", "was acquired through a referral")
     lifetime_revenue = StateColumn("customers", "revenue from this person, all spells")
     lifetime_cost = StateColumn("customers", "cost of serving and acquiring this person")
+    lifetime_staff_cost = StateColumn("customers", "the staff time in lifetime_cost")
     lifetime_value = StateColumn("customers", "profit discounted to the first acquisition")
 
     def __init__(self, model: StateHolder, row: int) -> None:

@@ -79,13 +79,13 @@ class PatternCheck:
     name: str
     level: str
     fact: str
-    rows: pd.DataFrame  # statistic, low, high, mean, lo, hi, inside
+    rows: pd.DataFrame  # statistic, judged, low, high, mean, lo, hi, inside
     design_share: float  # share of design points whose mean meets every band
 
     @property
     def passes(self) -> bool:
-        """Every statistic's 95% CI inside its band."""
-        return bool(self.rows["inside"].all())
+        """Every judged statistic's 95% CI inside its band."""
+        return bool(self.rows.loc[self.rows["judged"], "inside"].all())
 
 
 @dataclass(frozen=True)
@@ -167,6 +167,7 @@ def _check_patterns(
             rows.append(
                 {
                     "statistic": statistic,
+                    "judged": True,
                     "low": low,
                     "high": high,
                     "mean": mean,
@@ -176,6 +177,20 @@ def _check_patterns(
                 }
             )
             met &= by_point[statistic].between(low, high)
+        for statistic in pattern.reported:
+            mean, lo, hi, _ = _summarise(confirm[statistic])
+            rows.append(
+                {
+                    "statistic": statistic,
+                    "judged": False,
+                    "low": math.nan,
+                    "high": math.nan,
+                    "mean": mean,
+                    "lo": lo,
+                    "hi": hi,
+                    "inside": False,
+                }
+            )
         checks.append(
             PatternCheck(
                 pattern.name, pattern.level, pattern.fact, pd.DataFrame(rows), float(met.mean())

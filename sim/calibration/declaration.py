@@ -45,12 +45,17 @@ class Parameter:
 
 @dataclass(frozen=True)
 class Pattern:
-    """A pattern (Grimm et al. 2005): statistics and the bands they should fall in."""
+    """A pattern (Grimm et al. 2005): statistics and the bands they should fall in.
+
+    ``reported`` statistics are measured beside it and shown, never judged: other ways
+    of measuring the same thing, so a reader sees what the choice of measure does.
+    """
 
     name: str
     level: str
     fact: str
     bands: dict[str, tuple[float, float]]
+    reported: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,7 +83,7 @@ class Declaration:
         """Every statistic a run must report: the targets' and the patterns'."""
         names = [t.statistic for t in self.targets]
         for pattern in self.patterns:
-            names += [s for s in pattern.bands if s not in names]
+            names += [s for s in (*pattern.bands, *pattern.reported) if s not in names]
         return names
 
     @property
@@ -165,11 +170,17 @@ def _pattern(entry: Any, where: str) -> Pattern:
         if not (isinstance(band, list) and len(band) == 2 and float(band[0]) < float(band[1])):
             raise ConfigError(f"{where}.bands.{statistic}: expected [low, high], got {band!r}")
         bands[str(statistic)] = (float(band[0]), float(band[1]))
+    reported = entry.get("reported") or []
+    if not isinstance(reported, list):
+        raise ConfigError(f"{where}.reported: expected a list of statistics, got {reported!r}")
+    for statistic in reported:
+        check_statistic(str(statistic), f"{where}.reported")
     return Pattern(
         name=str(entry.get("name", where)),
         level=str(entry.get("level", "")),
         fact=str(entry.get("fact", "")),
         bands=bands,
+        reported=tuple(str(s) for s in reported),
     )
 
 

@@ -81,22 +81,67 @@ def tenure_profit_correlation(t: RunTables) -> float:
     return float(np.corrcoef(c["tenure_weeks"], c["lifetime_profit"])[0, 1])
 
 
-def _quadrant(t: RunTables, long_tenure: bool, profitable: bool) -> float:
-    c = t.current
-    tenure, profit = c["tenure_weeks"].to_numpy(), c["lifetime_profit"].to_numpy()
+def _quadrant(
+    tenure: np.ndarray[Any, Any], profit: np.ndarray[Any, Any], long: bool, rich: bool
+) -> float:
     above_t = tenure > np.median(tenure)
     above_p = profit > np.median(profit)
-    return float(((above_t == long_tenure) & (above_p == profitable)).mean())
+    return float(((above_t == long) & (above_p == rich)).mean())
 
 
 def butterfly_share(t: RunTables) -> float:
     """Share of customers short on tenure but above the median profit ("butterflies")."""
-    return _quadrant(t, long_tenure=False, profitable=True)
+    c = t.current
+    return _quadrant(c["tenure_weeks"].to_numpy(), c["lifetime_profit"].to_numpy(), False, True)
 
 
 def barnacle_share(t: RunTables) -> float:
     """Share of customers long on tenure but below the median profit ("barnacles")."""
-    return _quadrant(t, long_tenure=True, profitable=False)
+    c = t.current
+    return _quadrant(c["tenure_weeks"].to_numpy(), c["lifetime_profit"].to_numpy(), True, False)
+
+
+# Reinartz and Kumar (2000) followed one cohort of new customers (three years of a
+# catalogue retailer's records) and set each one's lifetime duration against the
+# contribution they brought: revenue less the cost of goods and of the marketing aimed at
+# them. The cohort here is everyone the firm first won in the first recorded year.
+COHORT_WEEKS = 52
+
+
+def _cohort(t: RunTables) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """Observed duration and contribution of the first recorded year's new customers.
+
+    Duration runs from the first acquisition to the last exit, or to the end of the run
+    for those still served; contribution is lifetime revenue less every cost but staff
+    time (goods, recovery, the marketing and onboarding that won them, referral rewards).
+    """
+    c = t.customers
+    first = c["first_acquired_week"].to_numpy()
+    cohort = c[(first >= 1) & (first <= COHORT_WEEKS)]
+    end = np.where(cohort["status"] == "focal", int(t.summary["weeks"]), cohort["last_exit_week"])
+    duration = end - cohort["first_acquired_week"].to_numpy()
+    contribution = cohort["lifetime_revenue"].to_numpy() - (
+        cohort["lifetime_cost"].to_numpy() - cohort["lifetime_staff_cost"].to_numpy()
+    )
+    return duration.astype(float), contribution
+
+
+def cohort_duration_profit_correlation(t: RunTables) -> float:
+    """SF36 as Reinartz and Kumar measured it: a cohort's duration against contribution."""
+    duration, contribution = _cohort(t)
+    if duration.size < 3 or np.ptp(duration) == 0 or np.ptp(contribution) == 0:
+        return float("nan")
+    return float(np.corrcoef(duration, contribution)[0, 1])
+
+
+def cohort_butterfly_share(t: RunTables) -> float:
+    """Share of the cohort short-lived but above its median contribution ("butterflies")."""
+    return _quadrant(*_cohort(t), long=False, rich=True)
+
+
+def cohort_barnacle_share(t: RunTables) -> float:
+    """Share of the cohort long-lived but below its median contribution ("barnacles")."""
+    return _quadrant(*_cohort(t), long=True, rich=False)
 
 
 STATISTICS: dict[str, Callable[[RunTables], float]] = {
@@ -113,6 +158,11 @@ STATISTICS: dict[str, Callable[[RunTables], float]] = {
     "tenure_profit_correlation": tenure_profit_correlation,
     "butterfly_share": butterfly_share,
     "barnacle_share": barnacle_share,
+    "cohort_duration_profit_correlation": cohort_duration_profit_correlation,
+    "cohort_butterfly_share": cohort_butterfly_share,
+    "cohort_barnacle_share": cohort_barnacle_share,
+    "top20_profit_share_year": _summary("top20_profit_share_year"),
+    "unprofitable_share_year": _summary("unprofitable_share_year"),
 }
 
 

@@ -228,7 +228,19 @@ def write_report(cal: Calibration, folder: Path, provenance: str) -> Path:
             for f in cal.target_fits
         ],
         "patterns": [
-            {"name": p.name, "level": p.level, "passes": p.passes, "design_share": p.design_share}
+            {
+                "name": p.name,
+                "level": p.level,
+                "passes": p.passes,
+                "design_share": p.design_share,
+                "statistics": [
+                    {
+                        k: (None if isinstance(v, float) and math.isnan(v) else v)
+                        for k, v in r.items()
+                    }
+                    for r in p.rows.to_dict("records")
+                ],
+            }
             for p in cal.patterns
         ],
         "truth": cal.declaration.truth or None,

@@ -15,7 +15,7 @@ from sim.state import FOCAL
 from sim.units import WEEKS_PER_YEAR
 from sim.week.flows import Flows
 from sim.week.tiers import VALUE_SCORE_WEIGHT
-from sim.week.world import World
+from sim.week.world import Books, World
 
 
 def price_visits(world: World, flows: Flows) -> None:
@@ -69,6 +69,7 @@ def book_encounters(world: World, flows: Flows) -> None:
     np.add.at(cost_v, flows.failed, flows.recovery_cost)
     c.lifetime_revenue[visitors] += revenue_v
     c.lifetime_cost[visitors] += cost_v
+    c.lifetime_staff_cost[visitors] += allocated
     c.lifetime_value[visitors] += (revenue_v - cost_v) * discount_since_acquired(world, visitors)
     c.lifetime_visits[visitors] += 1
     c.value_score[flows.focal] *= 1.0 - VALUE_SCORE_WEIGHT
@@ -140,3 +141,17 @@ def close_year(world: World) -> None:
         books.annual_employee_turnover.append(books.year_quits / mean_headcount)
     books.year_quits = 0
     books.year_headcount_sum = 0.0
+    close_customer_year(books, c.lifetime_revenue, c.lifetime_cost)
+
+
+def close_customer_year(
+    books: Books, revenue: NDArray[np.float64], cost: NDArray[np.float64]
+) -> None:
+    """Each person's revenue and cost in the year just closed, from their ledgers."""
+    if books.year_start_revenue.size == 0:  # the first year starts from fresh ledgers
+        books.year_start_revenue = np.zeros_like(revenue)
+        books.year_start_cost = np.zeros_like(cost)
+    books.last_year_revenue = revenue - books.year_start_revenue
+    books.last_year_cost = cost - books.year_start_cost
+    books.year_start_revenue = revenue.copy()
+    books.year_start_cost = cost.copy()

@@ -82,6 +82,7 @@ def end_burn_in(world: World) -> None:
     focal = c.firm == FOCAL
     c.lifetime_revenue[:] = 0.0
     c.lifetime_cost[:] = 0.0
+    c.lifetime_staff_cost[:] = 0.0
     c.lifetime_value[:] = 0.0
     c.lifetime_visits[:] = 0
     c.acquisitions[:] = focal

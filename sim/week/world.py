@@ -80,6 +80,13 @@ class Books:
     year_quits: int = 0
     year_headcount_sum: float = 0.0
     annual_employee_turnover: list[float] = dataclasses.field(default_factory=list)
+    # Each person's ledger at the start of the year, and their revenue and cost in the
+    # last completed year (empty before the first year closes): the customer P&L that
+    # activity-based costing reports (SF34).
+    year_start_revenue: NDArray[np.float64] = dataclasses.field(default_factory=lambda: np.zeros(0))
+    year_start_cost: NDArray[np.float64] = dataclasses.field(default_factory=lambda: np.zeros(0))
+    last_year_revenue: NDArray[np.float64] = dataclasses.field(default_factory=lambda: np.zeros(0))
+    last_year_cost: NDArray[np.float64] = dataclasses.field(default_factory=lambda: np.zeros(0))
     # Discount factors by whole weeks since acquisition (see ``books.discount_since``).
     discount_table: NDArray[np.float64] = dataclasses.field(default_factory=lambda: np.zeros(0))
     discount_base: float = float("nan")
