@@ -10,13 +10,15 @@ if TYPE_CHECKING:
 
 
 def format_cell(value: Any, digits: int = 4) -> str:
-    """A table cell: booleans as true/false, NaN as n/a, large numbers with separators.
+    """A table cell: booleans as true/false, NaN and None as n/a, separators in large numbers.
 
     Text is kept as it is, so a caller can format a column its own way first.
 
     >>> format_cell(True), format_cell(float("nan")), format_cell(12345.6), format_cell(0.123456)
     ('true', 'n/a', '12,346', '0.1235')
     """
+    if value is None:
+        return "n/a"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):

@@ -188,7 +188,7 @@ def _check_patterns(
                     "mean": mean,
                     "lo": lo,
                     "hi": hi,
-                    "inside": False,
+                    "inside": None,
                 }
             )
         checks.append(
