@@ -109,21 +109,19 @@ def test_demand_staffing_can_plan_loads_above_one(ci):
     def last_year(results, column):
         return [r.weekly[column].iloc[-52:].mean() for r in results]
 
+    def kept(results, column):
+        return [r.weekly[column].iloc[-1] / r.weekly[column].iloc[0] for r in results]
+
     assert (
         ci(last_year(lean, "employee_headcount"), last_year(usual, "employee_headcount")).high < 0
     )
     assert ci(last_year(lean, "work_pressure"), last_year(usual, "work_pressure")).low > 0
-    # Lean, not gutted: a small firm can still spiral (fewer customers, fewer staff),
-    # but on average the firm keeps most of its staff and customers.
-    kept_staff = [
-        r.weekly["employee_headcount"].iloc[-1] / r.weekly["employee_headcount"].iloc[0]
-        for r in lean
-    ]
-    kept_customers = [
-        r.weekly["customers_focal"].iloc[-1] / r.weekly["customers_focal"].iloc[0] for r in lean
-    ]
-    assert ci(kept_staff).low > 0.5  # the plan alone asks for 0.9 / 1.15 = 78% of the staff
-    assert ci(kept_customers).low > 0.6  # before issue 16: headcount 99 -> 17, a collapse
+    # Lean, not gutted. The plan alone asks for 0.9 / 1.15 = 78% of the staff; fewer
+    # customers (most of them are kept) and a standard that erodes under the planned
+    # overload and is then planned for (Oliva and Sterman's capacity rule, ~0.85 after four
+    # years) take it to about half. A collapse, as before issue 16, left 17 of 99 staff.
+    assert ci(kept(lean, "employee_headcount")).low > 0.3
+    assert ci(kept(lean, "customers_focal")).low > 0.6
 
 
 def test_staff_are_planned_for_the_time_the_current_standard_asks():

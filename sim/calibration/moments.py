@@ -173,7 +173,7 @@ def check_statistic(name: str, where: str) -> None:
     >>> check_statistic("happiness", "targets[0]")
     Traceback (most recent call last):
     ...
-    sim.config.ConfigError: targets[0].statistic: unknown 'happiness'; allowed: annual_defection, barnacle_share, butterfly_share, customer_satisfaction, detractor_share, employee_turnover, nps, passive_share, referral_intent_share, tenure_profit_correlation, top20_profit_share, top_box_share, unprofitable_share
+    sim.config.ConfigError: targets[0].statistic: unknown 'happiness'; allowed: annual_defection, barnacle_share, butterfly_share, cohort_barnacle_share, cohort_butterfly_share, cohort_duration_profit_correlation, customer_satisfaction, detractor_share, employee_turnover, nps, passive_share, referral_intent_share, tenure_profit_correlation, top20_profit_share, top20_profit_share_year, top_box_share, unprofitable_share, unprofitable_share_year
     """  # noqa: E501
     if name not in STATISTICS:
         raise ConfigError(
