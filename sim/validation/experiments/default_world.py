@@ -34,6 +34,9 @@ def _run_baseline(cfg: SimConfig, seed: int) -> Row:
         # The least profitable 28% are the top 28% of -profit: same share of the total.
         "bottom28": top_share_of_profit(-profit, 0.28),
         "unprofitable": float(np.mean(profit < 0)) if profit.size else 0.0,
+        # The same on the last year's customer P&L (activity-based costing's measure).
+        "top20_year": float(res.summary["top20_profit_share_year"]),
+        "unprofitable_year": float(res.summary["unprofitable_share_year"]),
         "acq_cost_per_new": acquisition_cost / max(float(w["acquisitions"].sum()), 1.0),
         "recovery_per_customer_year": float(w["cost_recovery"].sum())
         / customer_weeks
@@ -120,7 +123,9 @@ def baseline(scale: Scale) -> list[Check]:
             },
             detail=f"default: top 16% {fmt_ci(top16 * 100)}%, bottom 28% "
             f"{fmt_ci(column(rows, 'bottom28') * 100)}%, unprofitable "
-            f"{fmt_ci(column(rows, 'unprofitable') * 100)}% of customers; bank-like book "
+            f"{fmt_ci(column(rows, 'unprofitable') * 100)}% of customers (over the last "
+            f"year's customer P&L: top 20% {fmt_ci(column(rows, 'top20_year') * 100)}%, "
+            f"unprofitable {fmt_ci(column(rows, 'unprofitable_year') * 100)}%); bank-like book "
             f"({', '.join(f'{k}={v}' for k, v in BANK.items())}; the bank: 105%, -22%): top 16% "
             f"{fmt_ci(bank16 * 100)}%, bottom 28% {fmt_ci(bank28 * 100)}%, unprofitable "
             f"{fmt_ci(bank_loss * 100)}% of customers",
