@@ -26,39 +26,18 @@ MAX_UTILITY_GAP = 700.0  # exp(700) ~ 1e304: finite even summed over 50 rivals
 def defect(world: World, flows: Flows) -> None:
     """Draw who leaves this week, and where each goes (a rival or nobody)."""
     cfg, c = world.config, world.customers
-    b, m = cfg.behaviour, cfg.market
+    m = cfg.market
     # The firm's customers now, including this week's referrals.
     focal = flows.at_risk = np.flatnonzero(c.firm == FOCAL)
     price = world.prices_paid(focal)
-    attraction = rival_attraction(world, focal, price)
-    pull = chain.competitive_pull(attraction, m.competition_intensity)
-    sat_hazard = chain.defection_per_year(
-        c.satisfaction[focal],
-        c.threshold[focal],
-        steepness=b.retention_steepness,
-        lo=b.defection_min_per_year,
-        hi=b.defection_max_per_year,
-    )
-    rate = (
-        pull
-        * sat_hazard
-        * world.tenure_curves(
-            chain.tenure_hazard_factor,
-            c.tenure_weeks[focal],
-            b.new_customer_hazard_boost,
-            b.hazard_tenure_weeks,
-        )
-        * np.where(c.referred[focal], b.referred_hazard_multiplier, 1.0)
-        * (1.0 + b.failure_scar_hazard * c.failure_scar[focal])
-        * world.switching_barrier[focal]
-    )
+    rate = competitive_hazard(world, focal, price)
     # Scales the whole hazard exogenously: 1 by default; the SF1 validation knob, and the
     # dropout level of a fitted customer base (sim fit-customers). Each customer's own
     # propensity to leave (market.churn_dispersion; all ones by default) scales both parts.
     propensity = c.churn_propensity[focal]
     rate *= m.churn_multiplier
     rate *= propensity
-    lapse = -math.log(1.0 - m.lapse_per_year) * m.churn_multiplier * propensity
+    lapse = lapse_per_year(world) * m.churn_multiplier * propensity
     u = world.streams["churn"].random(c.n)[focal]
     if m.dropout_at_visits:
         # The decision follows an experience: only this week's visitors may leave, at a
@@ -89,6 +68,47 @@ def defect(world: World, flows: Flows) -> None:
     c.tenure_weeks[defectors] = 0.0
     c.tier[defectors] = NO_TIER
     flows.defectors, flows.to_rivals = defectors, int(to_rival_mask.sum())
+
+
+def competitive_hazard(
+    world: World, rows: NDArray[np.int64], price: NDArray[np.float64]
+) -> NDArray[np.float64]:
+    """Each row's satisfaction-linked defection rate a year, before the churn multiplier.
+
+    The rivals' pull, satisfaction against the row's threshold, tenure, referral,
+    remembered failures and the switching barrier; the row's own propensity to leave
+    (``churn_propensity``) is not in it.
+    """
+    cfg, c = world.config, world.customers
+    b, m = cfg.behaviour, cfg.market
+    attraction = rival_attraction(world, rows, price)
+    pull = chain.competitive_pull(attraction, m.competition_intensity)
+    sat_hazard = chain.defection_per_year(
+        c.satisfaction[rows],
+        c.threshold[rows],
+        steepness=b.retention_steepness,
+        lo=b.defection_min_per_year,
+        hi=b.defection_max_per_year,
+    )
+    rate: NDArray[np.float64] = (
+        pull
+        * sat_hazard
+        * world.tenure_curves(
+            chain.tenure_hazard_factor,
+            c.tenure_weeks[rows],
+            b.new_customer_hazard_boost,
+            b.hazard_tenure_weeks,
+        )
+        * np.where(c.referred[rows], b.referred_hazard_multiplier, 1.0)
+        * (1.0 + b.failure_scar_hazard * c.failure_scar[rows])
+        * world.switching_barrier[rows]
+    )
+    return rate
+
+
+def lapse_per_year(world: World) -> float:
+    """The category lapse as a rate a year, before the multiplier and the propensity."""
+    return -math.log(1.0 - world.config.market.lapse_per_year)
 
 
 def rival_attraction(
