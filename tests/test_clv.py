@@ -205,7 +205,8 @@ def test_bad_inputs_are_one_line_errors(tmp_path, small_config, monkeypatch, cap
 
 
 def test_fits_are_deterministic_and_leave_the_global_rng_alone():
-    """lifetimes draws from NumPy's global generator; the fits seed it and restore it."""
+    """lifetimes would draw Pareto/NBD's start from NumPy's global generator; the fits
+    pass their own start instead, so the result is the same whatever the global state."""
     from importlib import resources
 
     from sim.research.clv.fit import fit_models

@@ -147,8 +147,8 @@ def hazard_per_visit(model: ServiceProfitChainModel, rows: I64) -> F64:
     m = world.config.market
     rate = defection.competitive_hazard(world, rows, world.prices_paid(rows))
     per_year = (rate + defection.lapse_per_year(world)) * m.churn_multiplier
-    per_visit: F64 = per_year / (max(m.visits_per_week, np.finfo(float).tiny) * WEEKS_PER_YEAR)
-    return np.maximum(per_visit, np.finfo(float).tiny)
+    hazard = defection.per_visit(per_year, m.visits_per_week) / WEEKS_PER_YEAR
+    return np.maximum(hazard, np.finfo(float).tiny)
 
 
 @dataclass(frozen=True)

@@ -40,15 +40,9 @@ def defect(world: World, flows: Flows) -> None:
     lapse = lapse_per_year(world) * m.churn_multiplier * propensity
     u = world.streams["churn"].random(c.n)[focal]
     if m.dropout_at_visits:
-        # The decision follows an experience: only this week's visitors may leave, at a
-        # hazard per visit that keeps a customer of average visit chance at about the
-        # same yearly rate.
-        # Dividing (not multiplying by 1 / v) keeps a zero hazard zero when v is tiny; a
-        # huge one becomes certain departure at the visit. With v = 0 no one visits.
-        v = max(m.visits_per_week, np.finfo(float).tiny)
-        with np.errstate(over="ignore"):
-            rate = rate / v
-            lapse = lapse / v
+        # The decision follows an experience: only this week's visitors may leave.
+        rate = per_visit(rate, m.visits_per_week)
+        lapse = per_visit(lapse, m.visits_per_week)
         visited = np.zeros(c.n, dtype=bool)
         visited[flows.visitors] = True
         leaving = visited[focal] & (u < chain.weekly_rate(rate + lapse))
@@ -104,6 +98,20 @@ def competitive_hazard(
         * world.switching_barrier[rows]
     )
     return rate
+
+
+def per_visit(rate: NDArray[np.float64], visits_per_week: float) -> NDArray[np.float64]:
+    """A hazard as faced at each visit under ``market.dropout_at_visits``.
+
+    Divided by the mean visit chance, so a customer of average visit chance keeps about
+    the same yearly rate. Dividing (not multiplying by 1 / v) keeps a zero hazard zero
+    when v is tiny; a huge one becomes certain departure at the visit. With v = 0 no one
+    visits.
+    """
+    v = max(visits_per_week, np.finfo(float).tiny)
+    with np.errstate(over="ignore"):
+        faced: NDArray[np.float64] = rate / v
+    return faced
 
 
 def lapse_per_year(world: World) -> float:
