@@ -226,7 +226,7 @@ class MarketConfig:
     churn_multiplier: float = param(
         1.0,
         0,
-        10,
+        100,
         unit="multiplier",
         source="SF1; sim fit-customers",
         doc="exogenous factor on every focal customer's defection hazard; 1 in the default "
@@ -234,7 +234,9 @@ class MarketConfig:
         "a fitted customer base (customer_base=<name>, sim fit-customers) uses it to carry "
         "the dropout level of a real firm's customers (a transaction log identifies the "
         "level of dropout, not its cause, so the whole hazard is scaled and the model's "
-        "split between satisfaction-linked defection and lapse is kept)",
+        "split between satisfaction-linked defection and lapse is kept; up to 100 because "
+        "a base of frequent leavers needs several times the default's level: CDNOW's "
+        "first-time buyers need 7-10)",
     )
     # Customers differ persistently in their propensity to leave the category (life
     # events, needs, tastes), beyond what satisfaction explains: the heterogeneous

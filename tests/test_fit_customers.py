@@ -126,6 +126,23 @@ def test_the_forecast_starts_each_customer_at_the_posteriors_dropout_hazard():
     assert 0.39 - 3 * se < share < 0.39 * 1.3 + 3 * se, share
 
 
+def test_rivals_keep_their_offers_after_the_cohort_is_written_in():
+    """Writing the cohort in at the split takes the customers rivals won in the burn-in;
+    they must not answer that as lost share (their pull would jump at the quarter's end
+    and raise the cohort's hazard), so their offers stay as configured."""
+    market = {"visits_per_week": 0.3, "churn_multiplier": 3.0}
+    people = 1_500
+    cfg = forecast.closed_world(market, people, 0.5, people * 0.15, mapping.STRUCTURE)
+    alive = np.arange(people) % 2 == 0
+    model = forecast.cohort_model(cfg, np.full(people, 20.0), None, alive, 3)
+    won = sum(rival.customers for rival in model.competitors)
+    assert won > 0, "rivals won no one in the burn-in: the check would be empty"
+    for _ in range(2 * 13):
+        model.step()
+    offers = {(rival.quality, rival.price_index) for rival in model.competitors}
+    assert offers == {(cfg.competitors.quality, cfg.competitors.price_index)}
+
+
 def test_cdnow_sample_end_to_end(sample_run):
     out, data = sample_run
     assert data["cohort_size"] == 2357

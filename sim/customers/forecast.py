@@ -4,9 +4,13 @@ The world is closed: everyone in it is a cohort customer, the firm wins no one
 (marketing and base awareness 0, so no shopper considers it; referrals do not convert;
 prospects do not shop), so a customer who has dropped out never comes back, and rivals
 keep their ordinary offers, so the competitive part of the hazard works as in the
-default world. Staff are sized to the cohort's expected visits at the default world's
-ratio of habitual visits per employee, so service (and so satisfaction and the
-satisfaction-linked dropout) runs at its usual load.
+default world. They do not react (``competitors.react`` off): overwriting the cohort at
+the split takes every customer they won in the burn-in, which they would read as lost
+share and answer with better service at the first quarter's end, a jump in the pull of
+rivals that no real firm's customers saw (it raised the CDNOW sample's hazard at
+propensity 1 by 7-10% from week 13 of the holdout on). Staff are sized to the cohort's
+expected visits at the default world's ratio of habitual visits per employee, so service
+(and so satisfaction and the satisfaction-linked dropout) runs at its usual load.
 
 After the burn-in each replication overwrites the cohort's state with draws from the
 fitted model's posterior given each customer's calibration history: alive or gone after
@@ -36,7 +40,7 @@ from numpy.typing import NDArray
 from sim.compose import compose_config
 from sim.config import SimConfig
 from sim.customers import likelihood
-from sim.model import ServiceProfitChainModel
+from sim.model import ServiceProfitChainModel, TransactionSink
 from sim.rng import replication_seeds
 from sim.state import FOCAL, PROSPECT
 from sim.units import WEEKS_PER_YEAR
@@ -79,11 +83,42 @@ def closed_world(
         "acquisition.marketing_per_1000_people_week=0",
         "acquisition.base_awareness=0",
         "behaviour.referral_conversion=0",
+        "competitors.react=false",  # the split's overwrite is no lost share to answer
         f"workforce.n_employees={staff}",
         "run.figures=false",
         "run.progress=false",
     ]
     return compose_config(overrides)
+
+
+def cohort_model(
+    cfg: SimConfig,
+    tenure: F64,
+    visit_probability: F64 | None,
+    alive: B,
+    seed: int,
+    dropout_hazard: F64 | None = None,
+    sink: TransactionSink | None = None,
+) -> ServiceProfitChainModel:
+    """The cohort's world after its burn-in, overwritten with the cohort's state at the split.
+
+    Row i starts alive or not (``alive``), with ``tenure`` weeks, the habitual chance
+    ``visit_probability`` (None: the one the model drew) and, if ``dropout_hazard`` is
+    given, the hazard of leaving after a visit (its ``churn_propensity`` is set so that
+    the model's hazard per visit equals it now; None: the propensity the model drew).
+    ``sink`` receives each week's purchases.
+    """
+    model = ServiceProfitChainModel(cfg, rng=seed, transaction_sink=sink)
+    c = model.customers
+    c.firm[:] = np.where(alive, FOCAL, PROSPECT)
+    c.tenure_weeks[:] = np.where(alive, tenure, 0.0)
+    if visit_probability is not None:
+        c.visit_probability[:] = visit_probability
+    if dropout_hazard is not None:
+        rows = np.flatnonzero(alive)
+        c.churn_propensity[rows] = dropout_hazard[rows] / hazard_per_visit(model, rows)
+    c.initial_customer[:] = alive
+    return model
 
 
 def run_cohort(
@@ -99,12 +134,9 @@ def run_cohort(
 ) -> B:
     """Purchase weeks of each row over ``weeks`` steps: a (weeks, people) boolean table.
 
-    Row i starts the first step alive or not (``alive``), with ``tenure`` weeks, the
-    habitual chance ``visit_probability`` and, if ``dropout_hazard`` is given, the
-    hazard of leaving after a visit (its ``churn_propensity`` is set so that the model's
-    hazard per visit equals it now; None: the propensity the model drew). ``alive_log``,
-    if given (weeks, people), records who is the firm's customer at the start of each
-    step; ``chances``, if given, receives the rows' habitual chances.
+    The cohort starts as ``cohort_model`` sets it. ``alive_log``, if given (weeks,
+    people), records who is the firm's customer at the start of each step; ``chances``,
+    if given, receives the rows' habitual chances.
 
     Raises:
         RuntimeError: if anyone gone at the start is the firm's customer again (the world
@@ -115,18 +147,10 @@ def run_cohort(
     def sink(week: int, ids: I64, amounts: F64) -> None:
         bought[week, ids] = True
 
-    model = ServiceProfitChainModel(cfg, rng=seed, transaction_sink=sink)
+    model = cohort_model(cfg, tenure, visit_probability, alive, seed, dropout_hazard, sink)
     c = model.customers
-    c.firm[:] = np.where(alive, FOCAL, PROSPECT)
-    c.tenure_weeks[:] = np.where(alive, tenure, 0.0)
-    if visit_probability is not None:
-        c.visit_probability[:] = visit_probability
-    if dropout_hazard is not None:
-        rows = np.flatnonzero(alive)
-        c.churn_propensity[rows] = dropout_hazard[rows] / hazard_per_visit(model, rows)
     if chances is not None:
         chances[:] = c.visit_probability
-    c.initial_customer[:] = alive
     for week in range(weeks):
         if alive_log is not None:
             alive_log[week] = c.firm == FOCAL
