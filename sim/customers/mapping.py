@@ -30,7 +30,9 @@ many weeks as the real cohort was seen, and two moments are read off their logs:
 Then ``visits_per_week = mu / factor`` (the model's visit chance averages mu) and
 ``churn_multiplier`` is corrected by target/measured, where the target is the fitted
 process's dropout per purchase, E[1 - exp(-h F)], for a few rounds (the factor depends
-on the settings, and dropout is not quite proportional to the multiplier). The probe
+on the settings, and dropout is not quite proportional to the multiplier), and the
+final settings are probed once more: their visit factor is the forecast's, and their
+dropout per purchase is reported beside the target. The probe
 uses several seeds because the model's dropout level varies between worlds by more than
 one world's sampling error (a shared state, reputation and staff, moves everyone's
 satisfaction); their spread is the probe's standard error, combined with the fit's.
@@ -69,7 +71,7 @@ class Mapping:
     market: dict[str, float]
     se: dict[str, float]
     visit_factor: float  # the model's visit chance per unit of habitual chance
-    probe: dict[str, float]  # the last probe's moments, their targets and SEs
+    probe: dict[str, float]  # the written settings' moments, their targets and SEs
     probe_people: int
 
 
@@ -160,7 +162,6 @@ def map_fit(
     people = probe_people or max(PROBE_MIN_PEOPLE, 2 * observed_weeks.size)
     seeds = replication_seeds(seed, PROBE_WORLDS)
     target = dropout_per_purchase(fit)
-    found: dict[str, float] = {}
     for _ in range(ROUNDS):
         check_bounds(settings)
         found = probe(settings, observed_weeks, people, seeds)
@@ -168,6 +169,9 @@ def map_fit(
         settings["churn_multiplier"] *= target / found["dropout_per_purchase"]
     market = {**settings, "spend_median": spend.median, "spend_sigma": spend.sigma}
     check_bounds(market)
+    # What the settings written out give, not the round before them: the forecast's
+    # visit factor, and the dropout reported against its target.
+    found = probe(settings, observed_weeks, people, seeds)
     relative_h = math.hypot(
         fit.se["h"] / fit.h, found["se_dropout_per_purchase"] / found["dropout_per_purchase"]
     )

@@ -151,7 +151,7 @@ def summary(o: Outcome) -> dict[str, Any]:
         "model_config_se": {f"market.{k}": v for k, v in o.mapped.se.items()},
         "mapping_probe": {
             "people": o.mapped.probe_people,
-            "last_round": o.mapped.probe,
+            "at_the_written_settings": o.mapped.probe,
             "visit_factor": o.mapped.visit_factor,
         },
         "bgnbd": {"params": o.bgnbd.params, "se": o.bgnbd.se},
