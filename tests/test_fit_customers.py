@@ -126,6 +126,25 @@ def test_the_forecast_starts_each_customer_at_the_posteriors_dropout_hazard():
     assert 0.39 - 3 * se < share < 0.39 * 1.3 + 3 * se, share
 
 
+def test_the_dropout_level_is_found_by_secant_steps():
+    """A response growing as m^0.6 (less than in proportion): the first step is
+    proportional and falls short; the second, on the measured slope, lands on the target;
+    a noisy slope is kept within its bounds."""
+    target = math.log(0.18)
+
+    def response(log_m: float) -> float:
+        return math.log(0.05) + 0.6 * log_m
+
+    tried = [(0.0, response(0.0))]
+    tried.append((mapping.next_log_multiplier(tried, target), 0.0))
+    tried[-1] = (tried[-1][0], response(tried[-1][0]))
+    assert tried[-1][1] < target - 0.1, "a proportional step should fall short here"
+    assert response(mapping.next_log_multiplier(tried, target)) == pytest.approx(target)
+    flat = [(0.0, math.log(0.1)), (1.0, math.log(0.1) + 0.01)]  # slope 0.01: clipped
+    step = mapping.next_log_multiplier(flat, target) - 1.0
+    assert step == pytest.approx((target - flat[-1][1]) / mapping.SLOPE_MIN)
+
+
 def test_rivals_keep_their_offers_after_the_cohort_is_written_in():
     """Writing the cohort in at the split takes the customers rivals won in the burn-in;
     they must not answer that as lost share (their pull would jump at the quarter's end
