@@ -8,7 +8,7 @@ default world. They do not react (``competitors.react`` off): overwriting the co
 the split takes every customer they won in the burn-in, which they would read as lost
 share and answer with better service at the first quarter's end, a jump in the pull of
 rivals that no real firm's customers saw (it raised the CDNOW sample's hazard at
-propensity 1 by 7-10% from week 13 of the holdout on). Staff are sized to the cohort's
+propensity 1 by 7-10% in weeks 13-26 of the holdout). Staff are sized to the cohort's
 expected visits at the default world's ratio of habitual visits per employee, so service
 (and so satisfaction and the satisfaction-linked dropout) runs at its usual load.
 
