@@ -145,6 +145,32 @@ def test_the_dropout_level_is_found_by_secant_steps():
     assert step == pytest.approx((target - flat[-1][1]) / mapping.SLOPE_MIN)
 
 
+def test_the_forecast_holds_dropout_per_visit_at_the_fitted_level():
+    """A visit's experience raises the hazard it was set at, so customers set at h leave
+    after a visit more often than 1 - exp(-h); the forecast measures that level and
+    divides it out, and then the cohort leaves at the fitted rate (within 3 SE)."""
+    market = {"visits_per_week": 0.3, "churn_multiplier": 3.0, "churn_dispersion": 0.5}
+    people, weeks, reps = 8_000, 39, 3
+    cfg = forecast.closed_world(market, people, 1.0, people * 0.3, mapping.STRUCTURE)
+    habitual, hazard = np.array([0.3]), np.array([0.2])
+    nodes = np.zeros(people, dtype=np.int64)
+    draws = [(nodes, nodes, np.ones(people, dtype=bool))] * reps
+    cohort = forecast.Cohort(cfg, np.full(people, 20.0), weeks, [5, 6, 7], draws)
+
+    def share_and_se(runs: list[forecast.CohortRun]) -> tuple[float, float]:
+        # Leavers are nearly Poisson: SE of left / expected is about sqrt(left) / expected.
+        left, expected = forecast.dropout_per_visit(runs)
+        return left / expected, math.sqrt(left) / expected
+
+    first = cohort.simulate(habitual, hazard)
+    raw, raw_se = share_and_se(first)
+    # Without this gap the check below could not fail (the gap is ~5 SE).
+    assert raw > 1.0 + 3 * raw_se, f"a visit's experience no longer raises dropout: {raw}"
+    level = forecast.visit_dropout_level(first)
+    held, se = share_and_se(cohort.simulate(habitual, hazard, level))
+    assert abs(held - 1.0) < 3 * se, (raw, level, held, se)
+
+
 def test_rivals_keep_their_offers_after_the_cohort_is_written_in():
     """Writing the cohort in at the split takes the customers rivals won in the burn-in;
     they must not answer that as lost share (their pull would jump at the quarter's end

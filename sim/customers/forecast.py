@@ -23,7 +23,10 @@ burn-in left a row with knows nothing of the customer's history, while the poste
 F is the customer's whole propensity to leave given it. So each row's
 ``churn_propensity`` is set so that its hazard per visit at the split equals h F: a
 customer who has stayed through many purchases starts with the low dropout the data
-imply, and from then on the model's dynamics move it. (Drawing the propensity alone and
+imply, and from then on the model's dynamics move it. The hazard a customer faces at a
+visit is a little higher than the one set before it, because the visit's experience
+moves it; ``forecast`` measures that level in a first pass and divides it out in a
+second, so that dropout per visit is the fit's. (Drawing the propensity alone and
 keeping the satisfaction-linked part as it fell made the cohort leave about a third more
 often per visit than the fit says, CDNOW sample at 1997-09-30.) Tenure is the weeks since
 the first purchase. The model then steps through the holdout weeks and every purchase
@@ -184,6 +187,74 @@ class Forecast:
     per_customer: F64  # expected holdout purchase weeks per cohort customer
     replications: int
     seeds: list[int]
+    # The model's dropout per visit over the fitted process's, in the pass that measured
+    # it (before the hazards were divided by it); 1 means the model added nothing.
+    visit_dropout_level: float
+
+
+@dataclass(frozen=True)
+class CohortRun:
+    """One replication: purchase weeks, who was alive each week, each row's hazard."""
+
+    bought: B  # (weeks, people)
+    alive: B  # (weeks, people): the firm's customer at the week's start
+    hazard: F64  # each row's fitted hazard per visit (h F), before any level was divided out
+
+
+def dropout_per_visit(runs: list[CohortRun]) -> tuple[float, float]:
+    """Leavers after a visit, and the fitted process's expected number, over ``runs``.
+
+    A visit in week w is followed by leaving when the row is gone at week w + 1's start;
+    the last week's visits have no next week and are left out.
+    """
+    left = expected = 0.0
+    for run in runs:
+        visits = run.bought[:-1] & run.alive[:-1]
+        left += float((visits & ~run.alive[1:]).sum())
+        expected += float((visits * -np.expm1(-run.hazard)[None, :]).sum())
+    return left, expected
+
+
+def visit_dropout_level(runs: list[CohortRun]) -> float:
+    """The model's dropout per visit over the fitted process's (1 if nobody left)."""
+    left, expected = dropout_per_visit(runs)
+    return left / expected if left > 0 and expected > 0 else 1.0
+
+
+@dataclass(frozen=True)
+class Cohort:
+    """The replications of one cohort: its world, tenure, horizon, seeds and draws.
+
+    ``draws`` holds, per seed, each row's purchase-chance node, propensity node and
+    whether it is alive at the split (``likelihood.Posterior.draw``).
+    """
+
+    cfg: SimConfig
+    tenure: F64
+    weeks: int
+    seeds: list[int]
+    draws: list[tuple[I64, I64, B]]
+
+    def simulate(self, habitual: F64, hazard: F64, level: float = 1.0) -> list[CohortRun]:
+        """Every replication, with habitual chances and fitted hazards per visit by node.
+
+        Each row's hazard is divided by ``level`` when it is set.
+        """
+        runs = []
+        for s, (p_node, f_node, alive) in zip(self.seeds, self.draws, strict=True):
+            log = np.zeros((self.weeks, self.cfg.market.n_customers), dtype=bool)
+            bought = run_cohort(
+                self.cfg,
+                self.tenure,
+                habitual[p_node],
+                alive,
+                self.weeks,
+                s,
+                dropout_hazard=hazard[f_node] / level,
+                alive_log=log,
+            )
+            runs.append(CohortRun(bought, log, hazard[f_node]))
+        return runs
 
 
 def forecast(
@@ -200,29 +271,29 @@ def forecast(
     ``post`` is the fit's posterior; its purchase chances are divided by ``visit_factor``
     (the model's visit chance per unit of habitual chance) to give the habitual
     ``visit_probability``.
+
+    Two passes over the same seeds. Each row's hazard is set before its visits, but a
+    visit's own experience moves it (a failure leaves a scar; a bad encounter weighs more
+    than a good one), so the model's customers leave after a visit a few per cent more
+    often than the fitted h F, which is dropout at the purchase, experience included. The
+    first pass measures that level over the holdout; the second divides every row's
+    hazard by it, so the cohort's dropout per visit is the fit's while the model still
+    decides who leaves and when.
     """
     seeds = replication_seeds(seed, replications)
-    per_rep = np.zeros((replications, weeks))
-    per_customer = np.zeros(post.of_customer.size)
     habitual = np.minimum(post.grid.p / visit_factor, 1.0)
     hazard = -np.log1p(-post.grid.d)  # h F at each propensity node
-    for r, s in enumerate(seeds):
-        p_node, f_node, alive = post.draw(np.random.default_rng(s))
-        bought = run_cohort(
-            cfg,
-            tenure_at_start.astype(float),
-            habitual[p_node],
-            alive,
-            weeks,
-            s,
-            dropout_hazard=hazard[f_node],
-        )
-        per_rep[r] = bought.sum(axis=1)
-        per_customer += bought.sum(axis=0)
+    draws = [post.draw(np.random.default_rng(s)) for s in seeds]
+    cohort = Cohort(cfg, tenure_at_start.astype(float), weeks, seeds, draws)
+    level = visit_dropout_level(cohort.simulate(habitual, hazard))
+    runs = cohort.simulate(habitual, hazard, level)
+    per_rep = np.array([run.bought.sum(axis=1) for run in runs], dtype=float)
+    per_customer = np.sum([run.bought.sum(axis=0) for run in runs], axis=0)
     return Forecast(
         weekly=per_rep.mean(axis=0),
         weekly_by_replication=per_rep,
         per_customer=per_customer / replications,
         replications=replications,
         seeds=list(seeds),
+        visit_dropout_level=level,
     )

@@ -171,5 +171,7 @@ def summary(o: Outcome) -> dict[str, Any]:
         "conditional_expectations": o.conditional.to_dict(orient="records"),
         "replications": o.model.replications,
         "seeds": o.model.seeds,
+        # The model's dropout per visit over the fit's before it was divided out.
+        "visit_dropout_level": o.model.visit_dropout_level,
         "seconds": o.seconds,
     }
