@@ -201,16 +201,24 @@ class CohortRun:
     hazard: F64  # each row's fitted hazard per visit (h F), before any level was divided out
 
 
-def dropout_per_visit(runs: list[CohortRun]) -> tuple[float, float]:
-    """Leavers after a visit, and the fitted process's expected number, over ``runs``.
+def visits_then_leaving(bought: B, alive: B) -> tuple[B, B]:
+    """Visits that have a next week, and which of them were followed by leaving.
 
-    A visit in week w is followed by leaving when the row is gone at week w + 1's start;
-    the last week's visits have no next week and are left out.
+    ``bought`` and ``alive`` are (weeks, people) tables: purchase weeks, and the firm's
+    customer at each week's start. A visit in week w is followed by leaving when the
+    row is gone at week w + 1's start; the last week's visits have no next week and are
+    left out.
     """
+    visits = bought[:-1] & alive[:-1]
+    return visits, visits & ~alive[1:]
+
+
+def dropout_per_visit(runs: list[CohortRun]) -> tuple[float, float]:
+    """Leavers after a visit, and the fitted process's expected number, over ``runs``."""
     left = expected = 0.0
     for run in runs:
-        visits = run.bought[:-1] & run.alive[:-1]
-        left += float((visits & ~run.alive[1:]).sum())
+        visits, leaving = visits_then_leaving(run.bought, run.alive)
+        left += float(leaving.sum())
         expected += float((visits * -np.expm1(-run.hazard)[None, :]).sum())
     return left, expected
 

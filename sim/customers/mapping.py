@@ -126,11 +126,10 @@ def probe(
             cfg, start, None, everyone, weeks, seed, alive_log=alive, chances=chance
         )
         bought &= alive  # a purchase week is a week the customer started alive
-        # Leavers after a purchase: bought in a week, gone at the next week's start.
-        left = bought[:-1] & ~alive[1:]
+        visits, leaving = forecast.visits_then_leaving(bought, alive)
         values[i] = (
             bought.sum() / float((alive * chance[None, :]).sum()),
-            left.sum() / max(float(bought[:-1].sum()), 1.0),
+            leaving.sum() / max(float(visits.sum()), 1.0),
         )
     mean = values.mean(axis=0)
     se = values.std(axis=0, ddof=1) / math.sqrt(len(seeds)) if len(seeds) > 1 else mean * np.nan
